@@ -1,0 +1,48 @@
+# unspun — the README's two set-up commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CARD   := models/unspun.card.json
+# The shipped model loads only with the scikit-learn it was trained with (its card says which).
+SKLEARN_PIN := $(shell $(PYTHON) -c "import json;print('scikit-learn=='+json.load(open('$(CARD)'))['library_versions']['scikit-learn'])" 2>/dev/null)
+JOBS   ?= -1
+
+.PHONY: demo test lint corpus train evaluate bench clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml $(CARD) | $(BIN)/python
+	$(BIN)/python -m pip install -q -e . $(SKLEARN_PIN)
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(CARD) | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]' $(SKLEARN_PIN)
+	touch $(VENV)/.installed $@
+
+demo: $(VENV)/.installed
+	$(BIN)/unspun score corpus/seeds --format table
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff format --check pipeline tests
+	$(BIN)/mypy
+
+corpus: $(VENV)/.installed-dev
+	$(BIN)/python -m pipeline.training.corpus --output corpus/generated
+
+corpus/generated/train.jsonl:
+	$(MAKE) corpus
+
+train: $(VENV)/.installed-dev corpus/generated/train.jsonl
+	$(BIN)/unspun train --corpus corpus/generated --output models/unspun.joblib --jobs $(JOBS)
+
+evaluate: $(VENV)/.installed-dev corpus/generated/train.jsonl
+	$(BIN)/unspun evaluate --corpus corpus/generated --output models/metrics.json --jobs $(JOBS)
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,47 @@
+"""The one small contract every detector follows."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+from pipeline.article import Finding
+from pipeline.text import Document
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What one detector saw in one article.
+
+    ``features`` line up with the detector's :meth:`Detector.feature_names`; ``findings``
+    are the spans it flags, each with its own score and reason.
+    """
+
+    detector: str
+    features: tuple[float, ...]
+    findings: tuple[Finding, ...] = ()
+
+
+class Detector(ABC):
+    """A detector of one kind of problem.
+
+    Subclasses are built (and, where they need reference data, fitted) at training time and
+    pickled inside the shipped model; :meth:`detect` must be pure and fast.
+    """
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def feature_names(self) -> tuple[str, ...]:
+        """Names of the numeric features :meth:`detect` returns, in order."""
+
+    @abstractmethod
+    def detect(self, doc: Document) -> Detection:
+        """Features and findings for one article."""
+
+    def _detection(self, features: list[float], findings: list[Finding]) -> Detection:
+        names = self.feature_names()
+        if len(features) != len(names):
+            raise ValueError(f"{self.name}: {len(features)} features for {len(names)} names")
+        return Detection(self.name, tuple(float(x) for x in features), tuple(findings))

@@ -1,0 +1,1 @@
+"""Reading inputs into articles and writing records out."""

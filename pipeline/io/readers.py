@@ -1,0 +1,151 @@
+"""Turn command-line paths into a stream of articles (or read errors), in a stable order.
+
+- a ``.txt`` file is one article; its id is the path as given, or, inside a folder named on
+  the command line, the path relative to that folder;
+- a ``.jsonl`` file (or ``-``, standard input) holds one JSON object per line with a string
+  ``text`` and optional ``id``, ``title``, ``url``; a line without an id gets ``FILE:LINE``;
+- a folder is read recursively, sorted, taking the ``.txt`` and ``.jsonl`` files in it.
+
+Bad input never raises: it becomes a :class:`~pipeline.article.ReadError` with a reason, and
+the items around it are still read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+from pipeline.article import Article, ReadError
+
+ARTICLE_SUFFIXES = (".txt", ".jsonl")
+STDIN = "-"
+BOM = "\ufeff"
+
+
+class InputPathError(ValueError):
+    """A path named on the command line does not exist (a usage error, exit 2)."""
+
+
+def check_paths(paths: Sequence[str]) -> None:
+    for path in paths:
+        if path != STDIN and not Path(path).exists():
+            raise InputPathError(f"{path}: no such file or folder")
+
+
+def read_inputs(
+    paths: Sequence[str], max_chars: int, stdin: IO[bytes] | None = None
+) -> Iterator[Article | ReadError]:
+    """Every article of every path, in command-line order and sorted within folders."""
+    check_paths(paths)
+    for path in paths:
+        if path == STDIN:
+            yield from _read_jsonl_bytes(stdin or sys.stdin.buffer, STDIN, None, max_chars)
+            continue
+        root = Path(path)
+        if root.is_dir():
+            for file in sorted(p for p in root.rglob("*") if p.is_file()):
+                if file.suffix.lower() in ARTICLE_SUFFIXES:
+                    yield from read_file(file, file.relative_to(root).as_posix(), max_chars)
+        else:
+            yield from read_file(root, path, max_chars)
+
+
+def read_file(path: Path, ident: str, max_chars: int) -> Iterator[Article | ReadError]:
+    """One file: a JSONL feed line by line, anything else as one text article."""
+    source = str(path)
+    if path.suffix.lower() == ".jsonl":
+        try:
+            with path.open("rb") as raw:
+                yield from _read_jsonl_bytes(raw, ident, source, max_chars)
+        except OSError as exc:
+            yield ReadError(ident, source, "unreadable", f"{path}: {exc.strerror or exc}")
+        return
+    try:
+        with path.open("rb") as raw:
+            data = raw.read(max_chars * 4 + 1)
+    except OSError as exc:
+        yield ReadError(ident, source, "unreadable", f"{path}: {exc.strerror or exc}")
+        return
+    yield _article_from_bytes(data, ident, source, max_chars)
+
+
+def _article_from_bytes(
+    data: bytes, ident: str, source: str, max_chars: int
+) -> Article | ReadError:
+    if not data.strip():
+        return ReadError(ident, source, "empty", f"{source}: empty file")
+    if len(data) > max_chars * 4:
+        return ReadError(ident, source, "too_large", f"{source}: over the size limit")
+    if b"\x00" in data[:8192]:
+        return ReadError(ident, source, "binary", f"{source}: binary data (NUL bytes), not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return ReadError(ident, source, "encoding", f"{source}: invalid UTF-8 at byte {exc.start}")
+    text = text.removeprefix(BOM)
+    if len(text) > max_chars:
+        return ReadError(
+            ident, source, "too_large", f"{source}: over the {max_chars:,}-character limit"
+        )
+    return Article(ident, text, source)
+
+
+def _read_jsonl_bytes(
+    raw: IO[bytes], ident: str, source: str | None, max_chars: int
+) -> Iterator[Article | ReadError]:
+    for line_no, line in enumerate(raw, start=1):
+        where = f"{ident}:{line_no}"
+        if len(line) > max_chars * 4 + 1024:
+            yield ReadError(where, source, "too_large", f"{where}: line over the size limit")
+            continue
+        try:
+            decoded = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield ReadError(
+                where, source, "encoding", f"{where}: invalid UTF-8 at byte {exc.start}"
+            )
+            continue
+        if line_no == 1:
+            decoded = decoded.removeprefix(BOM)
+        item = _jsonl_item(decoded, where, source, max_chars)
+        if item is not None:
+            yield item
+
+
+def _jsonl_item(
+    line: str, where: str, source: str | None, max_chars: int
+) -> Article | ReadError | None:
+    """One JSONL line as an article, an error, or ``None`` for a blank line."""
+    if not line.strip():
+        return None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return ReadError(where, source, "json", f"{where}: malformed JSON ({exc.msg})")
+    if not isinstance(obj, dict):
+        return ReadError(where, source, "json", f"{where}: not a JSON object")
+    raw_id = obj.get("id")
+    ident = where if raw_id is None else str(raw_id)
+    text = obj.get("text")
+    if not isinstance(text, str):
+        reason = (
+            "no 'text' field" if text is None else f"'text' is {type(text).__name__}, not string"
+        )
+        return ReadError(ident, source, "missing_text", f"{where}: {reason}")
+    if not text.strip():
+        return ReadError(ident, source, "empty", f"{where}: empty 'text'")
+    if len(text) > max_chars:
+        return ReadError(
+            ident, source, "too_large", f"{where}: over the {max_chars:,}-character limit"
+        )
+    title, url = obj.get("title"), obj.get("url")
+    return Article(
+        ident,
+        text,
+        source,
+        title if isinstance(title, str) else None,
+        url if isinstance(url, str) else None,
+    )

@@ -1,0 +1,63 @@
+"""Articles in, records out: detectors -> features -> model -> verdict, in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any, Literal, cast
+
+import numpy as np
+
+from pipeline.article import Article, ReadError, ScoredArticle, error_record
+from pipeline.features import vector
+from pipeline.model import ReliabilityModel
+
+Verdict = Literal["reliable", "suspect", "unreliable"]
+
+
+class Scorer:
+    """Scores articles with one loaded model; batching amortises the classifier calls."""
+
+    def __init__(self, model: ReliabilityModel, batch_size: int = 64) -> None:
+        self.model = model
+        self.batch_size = batch_size
+
+    def score_batch(self, articles: list[Article]) -> list[ScoredArticle]:
+        if not articles:
+            return []
+        analyses = [self.model.features.analyze(a.text) for a in articles]
+        X = np.vstack([vector(detections) for detections in analyses])
+        reliability = self.model.reliability(X)
+        signals = self.model.signals(X)
+        scored = []
+        for i, (article, detections) in enumerate(zip(articles, analyses, strict=True)):
+            findings = sorted(
+                (f for d in detections for f in d.findings), key=lambda f: (f.start, f.end)
+            )
+            r = float(reliability[i])
+            scored.append(
+                ScoredArticle(
+                    id=article.id,
+                    source=article.source,
+                    reliability=r,
+                    verdict=cast(Verdict, self.model.verdict(r)),
+                    signals={name: float(values[i]) for name, values in signals.items()},
+                    findings=findings,
+                )
+            )
+        return scored
+
+    def score(self, article: Article) -> ScoredArticle:
+        return self.score_batch([article])[0]
+
+    def records(self, items: Iterable[Article | ReadError]) -> Iterator[dict[str, Any]]:
+        """One record per input item, in input order; read errors pass through as records."""
+        iterator = iter(items)
+        while chunk := list(islice(iterator, self.batch_size)):
+            articles = [item for item in chunk if isinstance(item, Article)]
+            scored = iter(self.score_batch(articles))
+            for item in chunk:
+                if isinstance(item, ReadError):
+                    yield error_record(item)
+                else:
+                    yield next(scored).to_record()

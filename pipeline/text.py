@@ -1,0 +1,134 @@
+"""The one tokenizer, line splitter and paragraph splitter every detector uses.
+
+All spans follow the offset convention of :mod:`pipeline.article`: indices into the text
+as read, end exclusive. A line's span excludes its terminator (``\\n`` or ``\\r\\n``); a
+paragraph is a maximal run of non-blank lines and spans from its first line's start to its
+last line's end.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import cached_property
+
+# Words: letters/digits with inner apostrophes (straight or curly) and hyphens.
+WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+
+# English function words (NLTK's stopword corpus is not available offline). Their density
+# separates running prose from menus, bylines, counters and headlines. Lower case, with
+# straight apostrophes, as :func:`words` and :attr:`Token.lower` produce them.
+STOPWORDS: frozenset[str] = frozenset(
+    """a about above after again against all am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each few for from further had hadn't has hasn't have
+    haven't having he he'd he'll he's her here here's hers herself him himself his how how's i
+    i'd i'll i'm i've if in into is isn't it it's its itself let's me more most mustn't my
+    myself no nor not of off on once only or other ought our ours ourselves out over own same
+    shan't she she'd she'll she's should shouldn't so some such than that that's the their
+    theirs them themselves then there there's these they they'd they'll they're they've this
+    those through to too under until up very was wasn't we we'd we'll we're we've were weren't
+    what what's when when's where where's which while who who's whom why why's will with won't
+    would wouldn't you you'd you'll you're you've your yours yourself yourselves""".split()
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower().replace("’", "'")
+
+
+@dataclass(frozen=True)
+class Paragraph(Span):
+    lines: tuple[Span, ...]
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    """Word tokens with offsets (``offset`` is added, for tokenizing a slice)."""
+    return [Token(m.start() + offset, m.end() + offset, m.group()) for m in WORD_RE.finditer(text)]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word strings: the tokenizer for callers that need no offsets."""
+    return [m.group().lower().replace("’", "'") for m in WORD_RE.finditer(text)]
+
+
+def split_lines(text: str) -> list[Span]:
+    """Every line, blank ones included, without its ``\\n`` / ``\\r\\n`` terminator."""
+    spans: list[Span] = []
+    pos = 0
+    n = len(text)
+    while pos <= n:
+        nl = text.find("\n", pos)
+        end = n if nl < 0 else nl
+        content_end = end - 1 if end > pos and text[end - 1] == "\r" else end
+        spans.append(Span(pos, content_end, text[pos:content_end]))
+        if nl < 0:
+            break
+        pos = nl + 1
+    if spans and spans[-1].start == n and n > 0:
+        spans.pop()  # a final terminator does not open an empty line
+    return spans
+
+
+def split_paragraphs(text: str, lines: list[Span]) -> list[Paragraph]:
+    """Group the non-blank ``lines`` of ``text`` into paragraphs separated by blank lines."""
+    paragraphs: list[Paragraph] = []
+    run: list[Span] = []
+    for line in [*lines, None]:
+        if line is not None and line.text.strip():
+            run.append(line)
+            continue
+        if run:
+            start, end = run[0].start, run[-1].end
+            paragraphs.append(Paragraph(start, end, text[start:end], tuple(run)))
+            run = []
+    return paragraphs
+
+
+class Document:
+    """An article's text with its tokens, lines and paragraphs, each computed once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def tokens(self) -> list[Token]:
+        return tokenize(self.text)
+
+    @cached_property
+    def lines(self) -> list[Span]:
+        return split_lines(self.text)
+
+    @cached_property
+    def content_lines(self) -> list[Span]:
+        """Non-blank lines, in order."""
+        return [line for line in self.lines if line.text.strip()]
+
+    @cached_property
+    def paragraphs(self) -> list[Paragraph]:
+        return split_paragraphs(self.text, self.lines)
+
+    @cached_property
+    def _token_starts(self) -> list[int]:
+        return [t.start for t in self.tokens]
+
+    def tokens_in(self, start: int, end: int) -> list[Token]:
+        """Tokens inside ``[start, end)``."""
+        lo = bisect_left(self._token_starts, start)
+        hi = bisect_left(self._token_starts, end)
+        return [t for t in self.tokens[lo:hi] if t.end <= end]

@@ -1,0 +1,190 @@
+"""``unspun evaluate``: per-detector metrics on held-out data, beside simple baselines.
+
+- reliability: ROC AUC and Brier score of the shipped model on the corpus test split (beside
+  the Brier score of always predicting the training base rate);
+- spin: leave-one-spinner-out — the spin head is refit on train-split articles without one
+  spinner style and scored on the test-split articles of that style against clean ones;
+- off-topic: paragraph precision/recall/F1 per insertion style on test-split articles;
+- boilerplate: line precision/recall/F1 on page-split dev pages of each shared set, beside
+  C4's line rules and jusText on the same lines.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, f1_score, roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from pipeline.model import DEFAULT_MODEL, ReliabilityModel, card_path, read_card
+from pipeline.training.boilerplate_eval import evaluate_boilerplate
+from pipeline.training.corpus import CorpusRecord, read_corpus
+from pipeline.training.featurize import featurize
+from pipeline.training.insertions import evaluate_offtopic
+from pipeline.training.sources import bbc_articles
+from pipeline.training.splits import split_of
+
+FLOORS = Path(__file__).resolve().parents[2] / "models" / "metric_floors.json"
+
+
+def _features(model: ReliabilityModel, records: list[CorpusRecord], n_jobs: int) -> NDArray[np.float64]:
+    return featurize(model.features, [r.text for r in records], n_jobs=n_jobs)
+
+
+def reliability_metrics(
+    model: ReliabilityModel, X: NDArray[np.float64], records: list[CorpusRecord], base_rate: float
+) -> dict[str, Any]:
+    y = np.array([r.reliable for r in records])
+    proba = model.reliability(X)
+    by_variant: dict[str, float] = {}
+    for variant in sorted({r.variant for r in records}):
+        mask = np.array([r.variant == variant for r in records])
+        by_variant[variant] = round(float(proba[mask].mean()), 4)
+    return {
+        "n": len(records),
+        "roc_auc": float(roc_auc_score(y, proba)),
+        "brier": float(brier_score_loss(y, proba)),
+        "baseline_brier_base_rate": float(brier_score_loss(y, np.full(len(y), base_rate))),
+        "accuracy_at_0.5": float(((proba >= 0.5) == y).mean()),
+        "mean_reliability_by_variant": by_variant,
+    }
+
+
+def spin_transfer(
+    model: ReliabilityModel,
+    X_train: NDArray[np.float64],
+    train: list[CorpusRecord],
+    X_test: NDArray[np.float64],
+    test: list[CorpusRecord],
+) -> dict[str, Any]:
+    """Leave-one-spinner-out AUC/F1 of a head on the spin detector's features alone."""
+    cols = model.feature_slices()["spin"]
+    styles = sorted({r.variant for r in train if r.spin})
+    out: dict[str, Any] = {}
+    for held_out in styles:
+        fit_mask = np.array([r.variant == "clean" or (r.spin and r.variant != held_out) for r in train])
+        test_mask = np.array([r.variant in ("clean", held_out) for r in test])
+        head = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+        head.fit(X_train[fit_mask][:, cols], [r.spin for r, m in zip(train, fit_mask, strict=True) if m])
+        y = np.array([r.spin for r, m in zip(test, test_mask, strict=True) if m])
+        proba = head.predict_proba(X_test[test_mask][:, cols])[:, 1]
+        out[held_out.removeprefix("spin:")] = {
+            "roc_auc": float(roc_auc_score(y, proba)),
+            "f1": float(f1_score(y, proba >= 0.5)),
+            "clean_fpr": float((proba[y == 0] >= 0.5).mean()),
+            "n_spun": int(y.sum()),
+            "n_clean": int((y == 0).sum()),
+        }
+    # The shipped signal head (trained on every style) on the whole test split.
+    y_all = np.array([r.spin for r in test])
+    signal = model.signals(X_test)["spin"]
+    out["shipped_head_all_styles"] = {
+        "roc_auc": float(roc_auc_score(y_all, signal)),
+        "f1": float(f1_score(y_all, signal >= 0.5)),
+    }
+    return out
+
+
+def flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    flat: dict[str, float] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            flat[name] = float(value)
+    return flat
+
+
+def check_floors(metrics: dict[str, Any], floors_path: Path = FLOORS) -> list[str]:
+    """Metrics below their pinned floor, as lines; a floor naming no metric is an error too."""
+    floors: dict[str, float] = json.loads(floors_path.read_text(encoding="utf-8"))["floors"]
+    flat = flatten(metrics)
+    below = []
+    for name, floor in floors.items():
+        if name not in flat:
+            below.append(f"{name}: missing (floor {floor})")
+        elif flat[name] < floor:
+            below.append(f"{name} = {flat[name]:.4f} < floor {floor}")
+    return below
+
+
+def run_evaluation(
+    model: ReliabilityModel,
+    model_path: Path | None,
+    corpus: Path,
+    output: Path,
+    n_jobs: int = -1,
+    echo: Callable[[str], Any] = print,
+) -> list[str]:
+    """Measure everything, print a summary, write ``output``; return metrics below floors."""
+    train, test = read_corpus(corpus, "train"), read_corpus(corpus, "test")
+    echo(f"featurizing {len(train)} train and {len(test)} test corpus articles ...")
+    X_train, X_test = _features(model, train, n_jobs), _features(model, test, n_jobs)
+    base_rate = float(np.mean([r.reliable for r in train]))
+    held_out = [a for a in bbc_articles() if split_of(a.id) == "test"]
+    offtopic_detector = next(d for d in model.features.detectors if d.name == "offtopic")
+    boilerplate_detector = next(d for d in model.features.detectors if d.name == "boilerplate")
+    metrics: dict[str, Any] = {
+        "reliability": reliability_metrics(model, X_test, test, base_rate),
+        "spin_leave_one_style_out": spin_transfer(model, X_train, train, X_test, test),
+        "offtopic_paragraphs": evaluate_offtopic(offtopic_detector, held_out, random.Random(7)),  # type: ignore[arg-type]
+        "boilerplate_lines": evaluate_boilerplate(boilerplate_detector),  # type: ignore[arg-type]
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    _update_card(model_path or DEFAULT_MODEL, metrics)
+    echo(render(metrics))
+    echo(f"wrote {output}")
+    return check_floors(metrics)
+
+
+def _update_card(model_path: Path, metrics: dict[str, Any]) -> None:
+    """Copy the test metrics into the model card (the artifact's sha256 is unaffected)."""
+    card = read_card(model_path)
+    card.setdefault("metrics", {})["test"] = metrics
+    card_path(model_path).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+
+
+def render(metrics: dict[str, Any]) -> str:
+    r = metrics["reliability"]
+    lines = [
+        "== reliability (corpus test split) ==",
+        f"  ROC AUC {r['roc_auc']:.4f}   Brier {r['brier']:.4f}   "
+        f"(base-rate baseline Brier {r['baseline_brier_base_rate']:.4f})   n={r['n']}",
+        "== spin, leave-one-spinner-out (held-out style vs clean, test split) ==",
+    ]
+    for style, m in metrics["spin_leave_one_style_out"].items():
+        extra = f"   clean FPR {m['clean_fpr']:.3f}" if "clean_fpr" in m else ""
+        lines.append(f"  {style:<24} AUC {m['roc_auc']:.4f}   F1 {m['f1']:.4f}{extra}")
+    lines.append("== off-topic paragraphs (test split) ==")
+    for style, m in metrics["offtopic_paragraphs"].items():
+        if isinstance(m, dict) and "f1" in m:
+            lines.append(
+                f"  {style:<24} P {m['precision']:.4f}   R {m['recall']:.4f}   F1 {m['f1']:.4f}"
+            )
+    lines.append("== boilerplate lines (page-split dev pages) ==")
+    lines.extend(_render_boilerplate(metrics["boilerplate_lines"]))
+    return "\n".join(lines)
+
+
+def _render_boilerplate(m: dict[str, Any], indent: str = "  ") -> list[str]:
+    out: list[str] = []
+    for key, value in m.items():
+        if isinstance(value, dict) and "f1" in value:
+            out.append(
+                f"{indent}{key:<30} P {value['precision']:.4f}   R {value['recall']:.4f}   "
+                f"F1 {value['f1']:.4f}"
+            )
+        elif isinstance(value, dict):
+            out.append(f"{indent}{key}")
+            out.extend(_render_boilerplate(value, indent + "  "))
+    return out

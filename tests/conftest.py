@@ -1,0 +1,37 @@
+"""Fixtures shared by the tests: the seed articles, the shipped model, the shared data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.model import DEFAULT_MODEL, ReliabilityModel, load_model
+from pipeline.training.sources import shared_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "corpus" / "seeds"
+
+
+def seed_path(prefix: str) -> Path:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeds() -> dict[str, str]:
+    """Seed texts by their three-digit prefix, read exactly as the readers read them."""
+    return {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def shipped_model() -> ReliabilityModel:
+    return load_model(DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    folder = shared_dir() / "data" / "boilerplate"
+    if not folder.is_dir():
+        pytest.skip(f"shared boilerplate data not found at {folder}")
+    return folder

@@ -1,0 +1,204 @@
+"""The boilerplate detector, its junk injector and the baselines, on real text."""
+
+from __future__ import annotations
+
+import pickle
+import random
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import load_settings
+from pipeline.detectors.boilerplate import BoilerplateDetector, LineTable
+from pipeline.text import Document
+from pipeline.training.baselines import c4_boilerplate, c4_line_is_boilerplate, justext_boilerplate
+from pipeline.training.boilerplate_data import injected_pages, page_split, shared_pages
+from pipeline.training.boilerplate_injection import POSITIONS, inject_boilerplate
+from pipeline.training.sources import (
+    BOILERPLATE_SETS,
+    DataUnavailable,
+    SourceArticle,
+    bbc_articles,
+    shared_dir,
+)
+from pipeline.training.splits import split_of
+
+SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "seeds"
+
+# Junk lines of the seeds (prefixes) that must be flagged.
+SEED_JUNK = {
+    "000": ["You might also like", "Leave A Reply", "Your email address will not be published."],
+    "001": [
+        "Microsoft President and Chief Legal Officer Brad Smith. (GeekWire File Photo)",
+        "Leave a Reply",
+        "Your email address will not be published. Required fields",
+    ],
+    "002": ["Darnell Taylor", "June 20, 2018", "Other reports by", "Discuss This Article"],
+    "003": ["Views: 87", "Comments: 0", "Your email address will not be published."],
+    "004": ["sy88pgw (completely new York)", "Related Posts", "About The Author", "Add Comment"],
+}
+
+
+def _seed(prefix: str) -> str:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def bbc() -> list[SourceArticle]:
+    try:
+        return bbc_articles()
+    except DataUnavailable as exc:
+        pytest.skip(f"BBC articles unavailable: {exc}")
+
+
+@pytest.fixture(scope="session")
+def detector(bbc: list[SourceArticle]) -> BoilerplateDetector:
+    """A smaller build than the shipped one: half the shared train pages, 600 BBC articles."""
+    if not (shared_dir() / "data" / "boilerplate").is_dir():
+        pytest.skip(f"shared boilerplate data not found under {shared_dir()} (../shared/data)")
+    pages = []
+    for name in BOILERPLATE_SETS:
+        pages.extend(p for i, p in enumerate(shared_pages(name, "train")) if i % 2 == 0)
+    train = [a for a in bbc if split_of(a.id) == "train"][:600]
+    titles = [a.text.split("\n", 1)[0] for a in train]
+    pages.extend(injected_pages([a.text for a in train], seed=0, headlines=titles))
+    table = LineTable([p.lines for p in pages], [p.labels for p in pages], [p.page_id for p in pages])
+    return BoilerplateDetector.build(load_settings().boilerplate, table, seed=0)
+
+
+def _flagged(detector: BoilerplateDetector, text: str) -> list[str]:
+    return [f.text for f in detector.detect(Document(text)).findings]
+
+
+@pytest.mark.parametrize("seed", sorted(SEED_JUNK))
+def test_seed_junk_lines_are_flagged(detector: BoilerplateDetector, seed: str) -> None:
+    flagged = _flagged(detector, _seed(seed))
+    for junk in SEED_JUNK[seed]:
+        assert any(f.startswith(junk) for f in flagged), f"{seed}: {junk!r} not flagged"
+
+
+@pytest.mark.parametrize("seed", sorted(SEED_JUNK))
+def test_seed_body_paragraphs_and_title_are_not_flagged(
+    detector: BoilerplateDetector, seed: str
+) -> None:
+    text = _seed(seed)
+    doc = Document(text)
+    findings = detector.detect(doc).findings
+    flagged = {f.text for f in findings}
+    assert doc.content_lines[0].start not in {f.start for f in findings}, "title flagged"
+    body = [
+        line.text
+        for line in doc.content_lines[1:]
+        if len(line.text.split()) >= 12 and not line.text.startswith(tuple(SEED_JUNK[seed]))
+    ]
+    assert body
+    wrongly = [b[:60] for b in body if b in flagged]
+    assert not wrongly, f"{seed}: body lines flagged: {wrongly}"
+
+
+def test_findings_are_whole_lines(detector: BoilerplateDetector) -> None:
+    for seed in SEED_JUNK:
+        text = _seed(seed)
+        doc = Document(text)
+        lines = {(line.start, line.end) for line in doc.lines}
+        detection = detector.detect(doc)
+        assert detection.findings
+        assert len(detection.features) == len(detector.feature_names())
+        for f in detection.findings:
+            assert f.kind == "boilerplate"
+            assert f.text == text[f.start : f.end]
+            assert (f.start, f.end) in lines
+            assert f.score >= load_settings().boilerplate.line_threshold
+            assert f.reason and f.suggestion is None
+
+
+def test_reasons_name_the_cue(detector: BoilerplateDetector) -> None:
+    findings = detector.detect(Document(_seed("000"))).findings
+    reasons = {f.text: f.reason for f in findings}
+    assert "leave a reply" in reasons["Leave A Reply"]
+
+
+def test_injected_lines_in_heldout_bbc_are_found(
+    detector: BoilerplateDetector, bbc: list[SourceArticle]
+) -> None:
+    heldout = [a for a in bbc if split_of(a.id) == "dev"][:120]
+    titles = [a.text.split("\n", 1)[0] for a in bbc if split_of(a.id) == "train"]
+    rng = random.Random(7)
+    found = total = false_pos = clean = 0
+    for k, article in enumerate(heldout):
+        corruption = inject_boilerplate(article.text, rng, POSITIONS[k % 3], headlines=titles)
+        flagged = {(f.start, f.end) for f in detector.detect(Document(corruption.text)).findings}
+        found += len(flagged & set(corruption.spans))
+        total += len(corruption.spans)
+        false_pos += len(flagged - set(corruption.spans))
+        clean += len(Document(corruption.text).content_lines) - len(corruption.spans)
+    assert found / total >= 0.85, f"recall {found / total:.2f}"
+    assert false_pos / clean <= 0.03, f"false positive rate {false_pos / clean:.3f}"
+
+
+def test_clean_heldout_bbc_articles_are_mostly_unflagged(
+    detector: BoilerplateDetector, bbc: list[SourceArticle]
+) -> None:
+    heldout = [a for a in bbc if split_of(a.id) == "test"][:200]
+    flagged = sum(len(detector.detect(Document(a.text)).findings) for a in heldout)
+    lines = sum(len(Document(a.text).content_lines) for a in heldout)
+    assert flagged / lines <= 0.02
+
+
+def test_injection_spans_are_document_lines(bbc: list[SourceArticle]) -> None:
+    rng = random.Random(0)
+    for article in bbc[:150]:
+        for position in POSITIONS:
+            corruption = inject_boilerplate(article.text, rng, position)
+            doc = Document(corruption.text)
+            lines = {(line.start, line.end) for line in doc.lines}
+            assert corruption.kind == "boilerplate" and corruption.style == position
+            assert corruption.spans and set(corruption.spans) <= lines
+            kept = [ln.text for ln in doc.content_lines if (ln.start, ln.end) not in corruption.spans]
+            assert kept == [ln.text for ln in Document(article.text).content_lines]
+            if position == "head":  # the title stays first
+                assert doc.content_lines[0].text == article.text.split("\n", 1)[0]
+
+
+def test_injection_line_count_and_validation(bbc: list[SourceArticle]) -> None:
+    rng = random.Random(3)
+    for n in (1, 3, 6):
+        assert len(inject_boilerplate(bbc[0].text, rng, "tail", n).spans) == n
+    with pytest.raises(ValueError):
+        inject_boilerplate(bbc[0].text, rng, "side")  # type: ignore[arg-type]
+
+
+def test_detector_pickles(detector: BoilerplateDetector) -> None:
+    clone = pickle.loads(pickle.dumps(detector))
+    text = _seed("001")
+    assert clone.detect(Document(text)) == detector.detect(Document(text))
+    assert len(pickle.dumps(detector)) < 100_000
+
+
+def test_empty_and_blank_articles(detector: BoilerplateDetector) -> None:
+    for text in ("", "\n\n", "Only a title"):
+        detection = detector.detect(Document(text))
+        assert not detection.findings
+        assert len(detection.features) == len(detector.feature_names())
+
+
+def test_c4_baseline() -> None:
+    assert c4_line_is_boilerplate("Leave a Reply")
+    assert not c4_line_is_boilerplate("The company released a formal statement on Monday.")
+    assert c4_boilerplate(["Views: 87", "This website uses cookies to improve it."]) == [True, True]
+
+
+def test_justext_baseline_labels_every_line() -> None:
+    lines = [line.text for line in Document(_seed("000")).content_lines]
+    verdicts = justext_boilerplate(lines)
+    assert len(verdicts) == len(lines)
+    assert verdicts[-1]  # "Your email address will not be published."
+    assert not all(verdicts)
+
+
+def test_page_split_is_by_page() -> None:
+    ids = [f"dragnet2013/{i}" for i in range(2000)]
+    dev = sum(page_split(i) == "dev" for i in ids) / len(ids)
+    assert 0.15 < dev < 0.25
+    assert page_split("cleaneval/7") == page_split("cleaneval/7")
