@@ -12,7 +12,12 @@ from pipeline.config import load_settings
 from pipeline.detectors.boilerplate import BoilerplateDetector, LineTable
 from pipeline.text import Document
 from pipeline.training.baselines import c4_boilerplate, c4_line_is_boilerplate, justext_boilerplate
-from pipeline.training.boilerplate_data import injected_pages, page_split, shared_pages
+from pipeline.training.boilerplate_data import (
+    LabelledPage,
+    injected_pages,
+    page_split,
+    shared_pages,
+)
 from pipeline.training.boilerplate_injection import POSITIONS, inject_boilerplate
 from pipeline.training.sources import (
     BOILERPLATE_SETS,
@@ -57,13 +62,15 @@ def detector(bbc: list[SourceArticle]) -> BoilerplateDetector:
     """A smaller build than the shipped one: half the shared train pages, 600 BBC articles."""
     if not (shared_dir() / "data" / "boilerplate").is_dir():
         pytest.skip(f"shared boilerplate data not found under {shared_dir()} (../shared/data)")
-    pages = []
+    pages: list[LabelledPage] = []
     for name in BOILERPLATE_SETS:
         pages.extend(p for i, p in enumerate(shared_pages(name, "train")) if i % 2 == 0)
     train = [a for a in bbc if split_of(a.id) == "train"][:600]
     titles = [a.text.split("\n", 1)[0] for a in train]
     pages.extend(injected_pages([a.text for a in train], seed=0, headlines=titles))
-    table = LineTable([p.lines for p in pages], [p.labels for p in pages], [p.page_id for p in pages])
+    table = LineTable(
+        [p.lines for p in pages], [p.labels for p in pages], [p.page_id for p in pages]
+    )
     return BoilerplateDetector.build(load_settings().boilerplate, table, seed=0)
 
 
@@ -155,7 +162,9 @@ def test_injection_spans_are_document_lines(bbc: list[SourceArticle]) -> None:
             lines = {(line.start, line.end) for line in doc.lines}
             assert corruption.kind == "boilerplate" and corruption.style == position
             assert corruption.spans and set(corruption.spans) <= lines
-            kept = [ln.text for ln in doc.content_lines if (ln.start, ln.end) not in corruption.spans]
+            kept = [
+                ln.text for ln in doc.content_lines if (ln.start, ln.end) not in corruption.spans
+            ]
             assert kept == [ln.text for ln in Document(article.text).content_lines]
             if position == "head":  # the title stays first
                 assert doc.content_lines[0].text == article.text.split("\n", 1)[0]

@@ -67,9 +67,14 @@ class BoilerplateSettings:
     line_threshold: float = 0.5
     # Inverse L2 strength of both stacked logistic regressions (build time only).
     regularization: float = 1.0
+    # Quantile bins per continuous line feature (piecewise-constant logistic effects).
+    n_bins: int = 8
+    stage1_bins: int = 1  # 1: the first (per-line) stage stays plainly linear
     # The first non-blank line is the title by convention: cap its probability.
     skip_title: bool = True
     title_max_prob: float = 0.0
+    # Probability floor for byline/dateline lines (see boilerplate.meta_lines); 0 disables.
+    meta_line_min_prob: float = 0.9
 
     def __post_init__(self) -> None:
         if not 0.0 < self.line_threshold <= 1.0:

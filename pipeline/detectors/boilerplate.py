@@ -24,11 +24,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from pipeline.article import Finding
 from pipeline.config import BoilerplateSettings
@@ -41,41 +40,170 @@ FloatArray = NDArray[np.float64]
 # the line's word list; phrases are searched (lower case) only when their first word occurs.
 CUES: dict[str, tuple[str, ...]] = {
     "comment": (
-        "reply", "replies", "comment", "comments", "commented", "commenting", "says:",
-        "said:", "wrote:", "leave a reply", "add comment", "post a comment", "discuss this",
-        "required fields", "will not be published", "email address", "your email", "name *",
-        "responses to", "reply to", "log in to reply", "in reply to", "reblogged", "permalink",
-        "report abuse", "rate this", "score:", "recently posted", "thumbs up",
+        "reply",
+        "replies",
+        "comment",
+        "comments",
+        "commented",
+        "commenting",
+        "says:",
+        "said:",
+        "wrote:",
+        "leave a reply",
+        "add comment",
+        "post a comment",
+        "discuss this",
+        "required fields",
+        "will not be published",
+        "email address",
+        "your email",
+        "name *",
+        "responses to",
+        "reply to",
+        "log in to reply",
+        "in reply to",
+        "reblogged",
+        "permalink",
+        "report abuse",
+        "rate this",
+        "score:",
+        "recently posted",
+        "thumbs up",
     ),
     "share": (
-        "share", "shares", "shared", "tweet", "retweet", "facebook", "twitter", "linkedin",
-        "pinterest", "whatsapp", "reddit", "follow", "subscribe", "newsletter", "rss",
-        "email this", "print this", "sign up", "like us", "digg", "stumbleupon", "google+",
-        "instagram", "youtube",
+        "share",
+        "shares",
+        "shared",
+        "tweet",
+        "retweet",
+        "facebook",
+        "twitter",
+        "linkedin",
+        "pinterest",
+        "whatsapp",
+        "reddit",
+        "follow",
+        "subscribe",
+        "newsletter",
+        "rss",
+        "email this",
+        "print this",
+        "sign up",
+        "like us",
+        "digg",
+        "stumbleupon",
+        "google+",
+        "instagram",
+        "youtube",
     ),
     "navigation": (
-        "related", "read more", "more from", "also read", "see also", "you might also like",
-        "you may also like", "most popular", "most read", "top stories", "trending",
-        "other reports by", "previous", "next", "home", "menu", "tags", "tagged", "categories",
-        "category", "archive", "archives", "click", "click here", "recommended", "sponsored",
-        "more stories", "latest news", "back to top", "skip to", "filed under", "continue reading",
-        "read full", "full story", "view all", "see all", "load more", "about the author",
-        "other articles", "related posts", "related articles", "popular posts", "more news",
+        "related",
+        "read more",
+        "more from",
+        "also read",
+        "see also",
+        "you might also like",
+        "you may also like",
+        "most popular",
+        "most read",
+        "top stories",
+        "trending",
+        "other reports by",
+        "previous",
+        "next",
+        "home",
+        "menu",
+        "tags",
+        "tagged",
+        "categories",
+        "category",
+        "archive",
+        "archives",
+        "click",
+        "click here",
+        "recommended",
+        "sponsored",
+        "more stories",
+        "latest news",
+        "back to top",
+        "skip to",
+        "filed under",
+        "continue reading",
+        "read full",
+        "full story",
+        "view all",
+        "see all",
+        "load more",
+        "about the author",
+        "other articles",
+        "related posts",
+        "related articles",
+        "popular posts",
+        "more news",
     ),
     "legal": (
-        "copyright", "©", "all rights reserved", "privacy", "cookie", "cookies", "terms of use",
-        "terms of service", "terms and conditions", "advertisement", "advertising", "advertise",
-        "disclaimer", "reproduction", "powered by", "contact us", "about us",
+        "copyright",
+        "©",
+        "all rights reserved",
+        "privacy",
+        "cookie",
+        "cookies",
+        "terms of use",
+        "terms of service",
+        "terms and conditions",
+        "advertisement",
+        "advertising",
+        "advertise",
+        "disclaimer",
+        "reproduction",
+        "powered by",
+        "contact us",
+        "about us",
     ),
     "account": (
-        "login", "log in", "logout", "log out", "sign in", "register", "password", "username",
-        "account", "my account", "forgot", "signup",
+        "login",
+        "log in",
+        "logout",
+        "log out",
+        "sign in",
+        "register",
+        "password",
+        "username",
+        "account",
+        "my account",
+        "forgot",
+        "signup",
     ),
     "meta": (
-        "views", "posted", "published", "updated", "last updated", "first published", "by",
-        "posted by", "written by", "posted in", "posted on", "filed", "author", "photo",
-        "photos", "image", "images", "credit", "getty", "file photo", "video", "watch",
-        "ago", "min read", "minutes ago", "hours ago", "days ago", "source:", "via",
+        "views",
+        "posted",
+        "published",
+        "updated",
+        "last updated",
+        "first published",
+        "by",
+        "posted by",
+        "written by",
+        "posted in",
+        "posted on",
+        "filed",
+        "author",
+        "photo",
+        "photos",
+        "image",
+        "images",
+        "credit",
+        "getty",
+        "file photo",
+        "video",
+        "watch",
+        "ago",
+        "min read",
+        "minutes ago",
+        "hours ago",
+        "days ago",
+        "source:",
+        "via",
     ),
 }
 CUE_KINDS: tuple[str, ...] = tuple(CUES)
@@ -105,6 +233,8 @@ CREDIT_RE = re.compile(
     re.I,
 )
 _SAMPLE = 200
+EMPTY_CELL_RE = re.compile(r"\|\s*(?=\|)")
+_COMMENT_HEADER_ENDS = ("said,", "said:", "says:", "wrote:", "says", "said", "writes:", "replied:")
 _TRAILING = "\"'”’)]»*"
 _TERMINAL = ".!?"
 _BULLETS = "-•»*·>|–—#+"
@@ -132,6 +262,9 @@ _RAW_NAMES: tuple[str, ...] = (
     "digit_ratio",
     "symbol_ratio",
     "pipe_ratio",
+    "log_pipe_cells",
+    "empty_cell_ratio",
+    "comment_header",
     "has_url",
     "has_handle",
     "has_email",
@@ -155,6 +288,7 @@ _I_STOP = _RAW_NAMES.index("stop_density")
 _I_TERM = _RAW_NAMES.index("ends_terminal")
 _I_LOG_CHARS = _RAW_NAMES.index("log_chars")
 _I_CUE_COMMENT = _RAW_NAMES.index("cue_comment")
+_I_COMMENT_HEADER = _RAW_NAMES.index("comment_header")
 
 # Page-context features appended by :func:`page_features`.
 _CONTEXT_NAMES: tuple[str, ...] = (
@@ -190,6 +324,10 @@ STACK_FEATURE_NAMES: tuple[str, ...] = (
     "p1_mean_before",
     "p1_mean_after",
     "p1_max_before",
+    "p1_page_mean",
+    "in_main_block",
+    "log_dist_main_block",
+    "main_block_char_share",
 )
 
 
@@ -272,6 +410,11 @@ def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
     )
     pronouns = sum(map(_FIRST_PERSON.__contains__, toks))
     has_date = bool(DATE_RE.search(head)) if maybe_date else False
+    pipes = s.count("|")
+    empty_cells = len(EMPTY_CELL_RE.findall(s)) if pipes > 1 else 0
+    comment_header = n_words <= 10 and (
+        s.endswith(_COMMENT_HEADER_ENDS) or (has_date and n_words <= 10 and " at " in s)
+    )
     inv_chars = 1.0 / n_head if n_head else 0.0
     feats = [
         math.log1p(n_chars),
@@ -293,7 +436,10 @@ def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
         float(first_alpha.islower()),
         digits * inv_chars,
         symbols * inv_chars,
-        s.count("|") / max(1, len(raw_words)),
+        pipes / max(1, len(raw_words)),
+        math.log1p(pipes),
+        empty_cells / pipes if pipes else 0.0,
+        float(comment_header),
         float(bool(URL_RE.search(head))) if any(m in head for m in _URL_MARKS) else 0.0,
         float(bool(HANDLE_RE.search(head))) if "@" in head else 0.0,
         float(bool(EMAIL_RE.search(head))) if "@" in head else 0.0,
@@ -307,7 +453,7 @@ def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
         float(s[:1] in _BULLETS) if s else 0.0,
         float(s.startswith("(") and s.endswith(")")),
         pronouns / n_toks if n_toks else 0.0,
-        float(any(q in s for q in "\"“”")),
+        float(any(q in s for q in '"“”')),
         *(float(k in kinds) for k in CUE_KINDS),
         *(float(short and k in kinds) for k in CUE_KINDS),
     ]
@@ -353,7 +499,7 @@ def page_features(lines: Sequence[str]) -> tuple[FloatArray, list[list[tuple[str
     lo = np.clip(np.arange(n) - 3, 0, n)
     hi = np.clip(np.arange(n) + 4, 0, n)
     win_mean = (csum[hi] - csum[lo]) / (hi - lo)
-    comment_line = raw[:, _I_CUE_COMMENT]
+    comment_line = np.maximum(raw[:, _I_CUE_COMMENT], raw[:, _I_COMMENT_HEADER])
     comment_before = np.cumsum(comment_line) - comment_line
     fw_count: dict[str, int] = {}
     lw_count: dict[str, int] = {}
@@ -389,8 +535,24 @@ def page_features(lines: Sequence[str]) -> tuple[FloatArray, list[list[tuple[str
     return np.hstack([raw, context]), cues
 
 
-def stack_features(p1: FloatArray) -> FloatArray:
-    """Second-stage features of one page from its lines' stage-1 probabilities."""
+def _main_block(values: list[float]) -> tuple[int, int]:
+    """``[start, end)`` of the contiguous run with the largest sum (Kadane)."""
+    best, best_span = -math.inf, (0, 0)
+    run, run_start = 0.0, 0
+    for i, v in enumerate(values):
+        if run <= 0.0:
+            run, run_start = v, i
+        else:
+            run += v
+        if run > best:
+            best, best_span = run, (run_start, i + 1)
+    return best_span
+
+
+def stack_features(p1: FloatArray, x: FloatArray) -> FloatArray:
+    """Second-stage features of one page from its lines' stage-1 probabilities ``p1`` and
+    line features ``x``: neighbours' scores, the page before/after, and the main block (the
+    run of lines with the most likely-content characters, as in body-text extractors)."""
     n = len(p1)
     pad = np.full(1, 0.5)
     prev = np.concatenate([pad, p1[:-1]])
@@ -405,7 +567,53 @@ def stack_features(p1: FloatArray) -> FloatArray:
     after_n = n - 1 - ar
     after = np.where(after_n > 0, (csum[n] - csum[ar + 1]) / np.maximum(after_n, 1), 0.5)
     max_before = np.concatenate([[0.0], np.maximum.accumulate(p1)[:-1]]) if n else p1
-    return np.column_stack([p1, prev, nxt, window, before, after, max_before])
+    chars = np.expm1(x[:, _I_LOG_CHARS])
+    start, end = _main_block(((0.5 - p1) * chars).tolist())
+    in_block = (ar >= start) & (ar < end)
+    distance = np.where(ar < start, start - ar, np.where(ar >= end, ar - end + 1, 0))
+    block_share = float(chars[start:end].sum() / max(1.0, chars.sum()))
+    return np.column_stack(
+        [
+            p1,
+            prev,
+            nxt,
+            window,
+            before,
+            after,
+            max_before,
+            np.full(n, float(p1.mean()) if n else 0.0),
+            in_block,
+            np.log1p(distance),
+            np.full(n, block_share),
+        ]
+    )
+
+
+_COL = {name: i for i, name in enumerate(LINE_FEATURE_NAMES)}
+
+
+def meta_lines(x: FloatArray) -> NDArray[np.bool_]:
+    """Byline/dateline lines: a name, "By ...", a bare date or a counter between the title
+    and the first prose line; or anywhere, a short line with a date, a time and a
+    publishing cue ("First published June 18, 2018: 7:25 PM ET")."""
+    c = _COL
+    prose = (x[:, c["log_words"]] >= math.log1p(15)) & (x[:, c["ends_terminal"]] > 0)
+    first_prose = int(np.argmax(prose)) if prose.any() else len(x)
+    before_body = (np.arange(len(x)) < first_prose) & (np.arange(len(x)) > 0)
+    kind = (
+        (x[:, c["is_name_only"]] > 0)
+        | (x[:, c["is_byline"]] > 0)
+        | (x[:, c["is_date_only"]] > 0)
+        | (x[:, c["is_counter"]] > 0)
+    )
+    dateline = (
+        (x[:, c["log_words"]] <= math.log1p(15))
+        & (x[:, c["has_date"]] > 0)
+        & (x[:, c["has_time"]] > 0)
+        & (x[:, c["cue_meta"]] > 0)
+    )
+    out: NDArray[np.bool_] = (before_body & kind) | dateline
+    return out
 
 
 class LineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -438,20 +646,70 @@ class LineTable:
     weights: list[float] | None = None
 
 
-def _fit_linear(
-    x: FloatArray, y: NDArray[np.int64], w: FloatArray, c: float, seed: int
-) -> tuple[FloatArray, float]:
-    """A standardised logistic regression, folded into raw-space weights and intercept."""
-    model = make_pipeline(
-        StandardScaler(), LogisticRegression(C=c, max_iter=500, tol=1e-3, random_state=seed)
-    )
-    model.fit(x, y, logisticregression__sample_weight=w)
-    scaler: StandardScaler = model[0]
-    lr: LogisticRegression = model[1]
-    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    w = lr.coef_[0] / scale
-    b = float(lr.intercept_[0] - np.dot(w, scaler.mean_))
-    return w.astype(np.float64), b
+@dataclass
+class BinnedLogit:
+    """A logistic regression over quantile-binned (one-hot) continuous features plus the
+    binary ones as they are: piecewise-constant effects (a linear model that can say "very
+    short *or* very long"), applied as a table lookup and a dot product."""
+
+    cont: NDArray[np.intp]  # indices of binned columns
+    edges: FloatArray  # (len(cont), n_bins - 1) inner edges, padded with +inf
+    table: FloatArray  # (len(cont), n_bins) weight of each bin
+    lin: NDArray[np.intp]  # indices of columns used linearly
+    w_lin: FloatArray
+    bias: float
+
+    def bins(self, x: FloatArray) -> NDArray[np.intp]:
+        """Bin index of each binned column, shape (rows, len(cont))."""
+        out: NDArray[np.intp] = (x[:, self.cont, None] > self.edges[None, :, :]).sum(axis=2)
+        return out
+
+    def decision(self, x: FloatArray) -> FloatArray:
+        bins = self.bins(x)
+        cols = np.arange(len(self.cont))
+        z: FloatArray = self.table[cols, bins].sum(axis=1) + x[:, self.lin] @ self.w_lin
+        return z + self.bias
+
+    def proba(self, x: FloatArray) -> FloatArray:
+        return _sigmoid(self.decision(x))
+
+    @classmethod
+    def fit(
+        cls,
+        x: FloatArray,
+        y: NDArray[np.int64],
+        weights: FloatArray,
+        c: float,
+        n_bins: int,
+        seed: int,
+    ) -> BinnedLogit:
+        distinct = [len(np.unique(x[: min(len(x), 20000), j])) for j in range(x.shape[1])]
+        binned = [n_bins > 1 and d > 4 for d in distinct]
+        cont = np.array([j for j, b in enumerate(binned) if b], dtype=np.intp)
+        lin = np.array([j for j, b in enumerate(binned) if not b], dtype=np.intp)
+        qs = np.linspace(0, 1, n_bins + 1)[1:-1]
+        edges = np.full((len(cont), max(0, n_bins - 1)), np.inf)
+        for k, j in enumerate(cont):
+            e = np.unique(np.quantile(x[:, j], qs))
+            edges[k, : len(e)] = e
+        model = cls(cont, edges, np.zeros((len(cont), n_bins)), lin, np.zeros(len(lin)), 0.0)
+        bins = model.bins(x)
+        rows = np.repeat(np.arange(len(x)), len(cont))
+        onehot = sparse.csr_matrix(
+            (np.ones(bins.size), (rows, (bins + np.arange(len(cont)) * n_bins).ravel())),
+            shape=(len(x), len(cont) * n_bins),
+        )
+        xl = x[:, lin]
+        mean, scale = xl.mean(axis=0), xl.std(axis=0)
+        scale = np.where(scale > 0, scale, 1.0)
+        design = sparse.hstack([onehot, sparse.csr_matrix((xl - mean) / scale)]).tocsr()
+        lr = LogisticRegression(C=c, max_iter=1000, tol=1e-4, random_state=seed)
+        lr.fit(design, y, sample_weight=weights)
+        coef = lr.coef_[0]
+        model.table = coef[: len(cont) * n_bins].reshape(len(cont), n_bins).astype(np.float64)
+        model.w_lin = (coef[len(cont) * n_bins :] / scale).astype(np.float64)
+        model.bias = float(lr.intercept_[0] - np.dot(model.w_lin, mean))
+        return model
 
 
 def _sigmoid(z: FloatArray) -> FloatArray:
@@ -488,16 +746,12 @@ class BoilerplateDetector(Detector):
     def __init__(
         self,
         settings: BoilerplateSettings,
-        w1: FloatArray,
-        b1: float,
-        w2: FloatArray,
-        b2: float,
+        stage1: BinnedLogit,
+        stage2: BinnedLogit,
     ) -> None:
         self.settings = settings
-        self.w1 = w1
-        self.b1 = b1
-        self.w2 = w2
-        self.b2 = b2
+        self.stage1 = stage1
+        self.stage2 = stage2
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -512,39 +766,52 @@ class BoilerplateDetector(Detector):
         y = np.concatenate([np.asarray(lab, dtype=np.int64) for lab in table.labels])
         page_of = np.concatenate([np.full(len(lab), i) for i, lab in enumerate(table.labels)])
         page_w = table.weights or [1.0] * len(table.labels)
-        sw = np.concatenate([np.full(len(lab), wt) for lab, wt in zip(table.labels, page_w)])
+        sw = np.concatenate(
+            [np.full(len(lab), wt) for lab, wt in zip(table.labels, page_w, strict=True)]
+        )
         keep = y >= 0
         c = settings.regularization
-        w1, b1 = _fit_linear(x[keep], y[keep], sw[keep], c, seed)
+        nb, nb1 = settings.n_bins, settings.stage1_bins
+        stage1 = BinnedLogit.fit(x[keep], y[keep], sw[keep], c, nb1, seed)
 
         # Out-of-fold stage-1 probabilities for every line (ambiguous ones too: context).
         p1 = np.zeros(len(y))
         folds = GroupKFold(n_splits=3)
         for tr, te in folds.split(x, y, groups=page_of):
             tr = tr[keep[tr]]
-            wf, bf = _fit_linear(x[tr], y[tr], sw[tr], c, seed)
-            p1[te] = _sigmoid(x[te] @ wf + bf)
+            p1[te] = BinnedLogit.fit(x[tr], y[tr], sw[tr], c, nb1, seed).proba(x[te])
         offsets = np.cumsum([0, *(len(lab) for lab in table.labels)])
-        stacks = [stack_features(p1[offsets[i] : offsets[i + 1]]) for i in range(len(mats))]
+        stacks = [
+            stack_features(p1[offsets[i] : offsets[i + 1]], mats[i]) for i in range(len(mats))
+        ]
         x2 = np.hstack([x, np.vstack(stacks)])
-        w2, b2 = _fit_linear(x2[keep], y[keep], sw[keep], c, seed)
-        return cls(settings, w1, b1, w2, b2)
+        stage2 = BinnedLogit.fit(x2[keep], y[keep], sw[keep], c, nb, seed)
+        return cls(settings, stage1, stage2)
 
     # -- detecting --------------------------------------------------------------------------
     def feature_names(self) -> tuple[str, ...]:
         return tuple(f"boilerplate_{n}" for n in self._FEATURES)
 
     def line_probabilities(self, lines: Sequence[str]) -> tuple[FloatArray, FloatArray]:
-        """Stage-2 probabilities of a page's non-blank lines, and their feature matrix."""
+        """Final probabilities of a page's non-blank lines (model + policy, exactly what
+        :meth:`detect` thresholds), and their feature matrix."""
         x, _ = page_features(lines)
         return self._probabilities(x), x
 
     def _probabilities(self, x: FloatArray) -> FloatArray:
         if len(x) == 0:
             return np.zeros(0)
-        p1 = _sigmoid(x @ self.w1 + self.b1)
-        x2 = np.hstack([x, stack_features(p1)])
-        return _sigmoid(x2 @ self.w2 + self.b2)
+        p1 = self.stage1.proba(x)
+        x2 = np.hstack([x, stack_features(p1, x)])
+        prob = self.stage2.proba(x2)
+        # Policy where the shared labels differ from ours: their gold texts keep bylines and
+        # datelines, we count them as page furniture.
+        floor = self.settings.meta_line_min_prob
+        if floor > 0.0:
+            prob = np.where(meta_lines(x), np.maximum(prob, floor), prob)
+        if self.settings.skip_title:
+            prob[0] = min(float(prob[0]), self.settings.title_max_prob)
+        return prob
 
     def detect(self, doc: Document) -> Detection:
         spans = [line for line in doc.content_lines]
@@ -553,8 +820,6 @@ class BoilerplateDetector(Detector):
             return self._detection([0.0] * len(self._FEATURES), [])
         x, cues = page_features([s.text for s in spans])
         prob = self._probabilities(x)
-        if self.settings.skip_title:
-            prob[0] = min(float(prob[0]), self.settings.title_max_prob)
         flagged = prob >= self.settings.line_threshold
         findings: list[Finding] = []
         for i in np.flatnonzero(flagged):
@@ -566,7 +831,7 @@ class BoilerplateDetector(Detector):
                     span.start,
                     span.end,
                     float(prob[i]),
-                    _reason(x[i], cues[i], i, n),
+                    _reason(x[i], cues[i], int(i), n),
                 )
             )
         chars = np.array([len(s.text) for s in spans], dtype=np.float64)

@@ -28,7 +28,7 @@ import numpy.typing as npt
 from pipeline.article import Finding
 from pipeline.config import OfftopicSettings
 from pipeline.detectors.base import Detection, Detector
-from pipeline.text import Document, Paragraph, Token, words
+from pipeline.text import WORD_RE, Document, Paragraph, words
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -40,15 +40,14 @@ _CUES = (
     r"coverage|reading|content))?|recommended(?:\s+reading)?|see\s+also|read\s+next|"
     r"you\s+(?:may|might)\s+also\s+like|don['’]t\s+miss|must\s+read|suggested\s+reading"
 )
-_CUE_RE = re.compile(
-    rf"^\W{{0,3}}(?P<cue>{_CUES})\s*[:|»>\-–—]+\s*\W{{0,3}}\w+[\w'’,.]*\s+\w", re.IGNORECASE
-)
-_CAPS_CUE_RE = re.compile(r"^\W{0,3}(?P<cue>ALSO READ|READ ALSO|READ MORE|RELATED)\s+\w+\W*\s+\w")
+_CUE_RE = re.compile(rf"^\W{{0,3}}(?P<cue>{_CUES})\s*[:|»>\-–—]+\s*\S+\s+\S", re.IGNORECASE)
+_CAPS_CUE_RE = re.compile(r"^\W{0,3}(?P<cue>ALSO READ|READ ALSO|READ MORE|RELATED)\s+\S+\s+\S")
 _CUE_MAX_CHARS = 250
 
-# Text between two tokens that means the second one may start a sentence or a quote, so a
-# capital there says nothing about a name.
-_SENTENCE_GAP_RE = re.compile(r"[.!?:;\"“”‘(\[—–\n]")
+# A capitalised word right after a word character (or comma, percent, bracket) and spaces on
+# the same line: not the start of a sentence or quote, so the capital suggests a name.
+_ENTITY_RE = re.compile(rf"[ \t]+(?=[A-ZÀ-Þ])({WORD_RE.pattern})")
+_ENTITY_AFTER = frozenset(",%)’'")
 
 _SIM_SMOOTH = 0.02
 _HEADING_WORDS = (3, 20)
@@ -62,13 +61,13 @@ PARAGRAPH_FEATURES = (
     "sim_lead",
     "log_sim_lead",
     "sim_vs_median",
+    "topic_vs_median",
     "novel_mass",
     "entity_missing_share",
     "log_entities",
     "log_words",
     "log_candidates",
-    "has_heading",
-    "heading_sim_rest",
+    "heading_novelty",
 )
 """Inputs of the paragraph model, in order (see :meth:`OfftopicDetector.paragraph_features`)."""
 
@@ -114,7 +113,7 @@ class OfftopicDetector(Detector):
         self,
         settings: OfftopicSettings,
         vocab: dict[str, int],
-        idf: Sequence[float],
+        idf: npt.ArrayLike,
         default_idf: float,
         topics: npt.ArrayLike,
         coef: Sequence[float],
@@ -126,11 +125,22 @@ class OfftopicDetector(Detector):
         self.vocab = vocab
         self.idf_ = np.asarray(idf, dtype=np.float32)
         self.default_idf = float(default_idf)
-        self.topics_ = np.asarray(topics, dtype=np.float16)
+        # Rounded to float16 (how they are pickled) so a loaded model scores identically.
+        self.topics_ = np.asarray(topics, dtype=np.float16).astype(np.float32)
         if self.topics_.ndim != 2 or self.topics_.shape[0] != len(vocab) != len(self.idf_):
             raise ValueError("offtopic: vocab, idf and topic vectors disagree")
         self.coef_ = np.asarray(coef, dtype=float)
         self.intercept_ = float(intercept)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Topic vectors travel as float16 (half the model's size), are used as float32."""
+        state = dict(self.__dict__)
+        state["topics_"] = self.topics_.astype(np.float16)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.topics_ = np.asarray(self.topics_, dtype=np.float32)
 
     # -- building -------------------------------------------------------------------------
 
@@ -238,7 +248,9 @@ class OfftopicDetector(Detector):
         sims = [j.similarity for j in judged if j.similarity is not None]
         rel = [j.features[PARAGRAPH_FEATURES.index("sim_vs_median")] for j in judged if j.features]
         ent = [
-            j.features[PARAGRAPH_FEATURES.index("entity_missing_share")] for j in judged if j.features
+            j.features[PARAGRAPH_FEATURES.index("entity_missing_share")]
+            for j in judged
+            if j.features
         ]
         content_chars = sum(p.end - p.start for p in doc.paragraphs)
         features = [
@@ -261,17 +273,17 @@ class OfftopicDetector(Detector):
         cues = [_paragraph_cue(p) for p in paragraphs]
         out: list[ParagraphJudgement] = [
             ParagraphJudgement(p, i, self.settings.cue_score, None, cue, None)
-            for i, (p, cue) in enumerate(zip(paragraphs, cues))
+            for i, (p, cue) in enumerate(zip(paragraphs, cues, strict=True))
             if cue is not None
         ]
-        token_rows = _tokens_by_paragraph(doc, paragraphs)
+        paragraph_words = [_words(p.text) for p in paragraphs]
         candidates = [
             i
             for i in range(1, len(paragraphs))
-            if cues[i] is None and len(token_rows[i]) >= self.settings.min_words
+            if cues[i] is None and len(paragraph_words[i]) >= self.settings.min_words
         ]
         if len(candidates) >= 2:
-            features = self._paragraph_features(doc, token_rows, candidates, cues)
+            features = self._paragraph_features(paragraphs, paragraph_words, candidates, cues)
             scores = 1.0 / (1.0 + np.exp(-(features @ self.coef_ + self.intercept_)))
             for row, i in enumerate(candidates):
                 out.append(
@@ -281,7 +293,7 @@ class OfftopicDetector(Detector):
                         float(scores[row]),
                         float(features[row, 0]),
                         None,
-                        tuple(float(v) for v in features[row]),
+                        tuple(features[row].tolist()),
                     )
                 )
         out.sort(key=lambda j: j.index)
@@ -289,83 +301,75 @@ class OfftopicDetector(Detector):
 
     def _paragraph_features(
         self,
-        doc: Document,
-        token_rows: list[list[Token]],
+        paragraphs: list[Paragraph],
+        paragraph_words: list[list[str]],
         candidates: list[int],
         cues: list[str | None],
     ) -> FloatArray:
         """The :data:`PARAGRAPH_FEATURES` of each candidate paragraph (one row each)."""
-        n_par = len(token_rows)
-        vocab: dict[str, int] = {}
+        n_par = len(paragraphs)
+        flat_words: list[str] = []
         flat_rows: list[int] = []
-        flat_cols: list[int] = []
-        entities: list[list[int]] = [[] for _ in range(n_par)]
-        text = doc.text
-        for i, toks in enumerate(token_rows):
-            if cues[i] is not None:
-                continue  # a link line is foreign matter: not part of "the rest"
-            prev_end = -1
-            for tok in toks:
-                col = vocab.setdefault(tok.lower, len(vocab))
-                flat_rows.append(i)
-                flat_cols.append(col)
-                if (
-                    prev_end >= 0
-                    and tok.text[0].isupper()
-                    and not _SENTENCE_GAP_RE.search(text, prev_end, tok.start)
-                ):
-                    entities[i].append(col)
-                prev_end = tok.end
-        n_vocab = len(vocab)
+        for i, ws in enumerate(paragraph_words):
+            if cues[i] is None:  # a link line is foreign matter: not part of "the rest"
+                flat_words.extend(ws)
+                flat_rows.extend([i] * len(ws))
+        column: dict[str, int] = {}
+        flat_cols = [column.setdefault(w, len(column)) for w in flat_words]
+        n_vocab = len(column)
+        get = self.vocab.get
+        background = np.fromiter((get(w, -1) for w in column), dtype=np.int64, count=n_vocab)
         counts = np.bincount(
             np.asarray(flat_rows) * n_vocab + np.asarray(flat_cols), minlength=n_par * n_vocab
         ).reshape(n_par, n_vocab)
-        index = np.fromiter((self.vocab.get(w, -1) for w in vocab), dtype=np.int64, count=n_vocab)
-        known = index >= 0
-        idf = np.where(known, self.idf_[index].astype(float), self.default_idf)
-        topic_words = self.topics_[index].astype(float) * known[:, None]
+        known = background >= 0
+        index = background[known]
+        idf = np.full(n_vocab, self.default_idf)
+        idf[known] = self.idf_[index]
         cand = np.asarray(candidates)
-        own = counts[cand].astype(float)
-        rest = counts.sum(axis=0)[None, :] - own
-        own_w = _sublinear(own) * idf
-        rest_w = _sublinear(rest) * idf
-        sim_rest = _row_cosine(own_w, rest_w)
-
-        # Title plus lead: the first judged paragraph, or the second one for the lead itself.
-        lead_of = np.where(cand == cand[0], cand[1], cand[0])
-        lead = counts[0][None, :] + counts[lead_of]
-        lead_w = _sublinear(lead.astype(float)) * idf
-        sim_lead = _row_cosine(own_w, lead_w)
-        own_t = own_w @ topic_words
-        topic_rest = _row_cosine(own_t, rest_w @ topic_words)
-        topic_lead = _row_cosine(own_t, lead_w @ topic_words)
-
         n = len(candidates)
-        rel = np.empty(n)
-        for k in range(n):
-            others = np.delete(sim_rest, k)
-            rel[k] = math.log((sim_rest[k] + _SIM_SMOOTH) / (float(np.median(others)) + _SIM_SMOOTH))
+        own = counts[cand]
+        rest = counts.sum(axis=0)[None, :] - own
+        # Title plus lead: the first judged paragraph, or the second one for the lead itself.
+        lead = counts[0][None, :] + counts[np.where(cand == cand[0], cand[1], cand[0])]
+        # One weighting and one projection for all three kinds of rows: own, rest, lead.
+        weighted = _sublinear(np.vstack([own, rest, lead])) * idf
+        topical = weighted[:, known] @ self.topics_[index]
+        lexical_n = _unit_rows(weighted)
+        topical_n = _unit_rows(topical)
+        own_n, rest_n, lead_n = lexical_n[:n], lexical_n[n : 2 * n], lexical_n[2 * n :]
+        sim_rest = (own_n * rest_n).sum(axis=1)
+        sim_lead = (own_n * lead_n).sum(axis=1)
+        topic_rest = (topical_n[:n] * topical_n[n : 2 * n]).sum(axis=1)
+        topic_lead = (topical_n[:n] * topical_n[2 * n :]).sum(axis=1)
+        rel = np.log((sim_rest + _SIM_SMOOTH) / (_loo_median(sim_rest) + _SIM_SMOOTH))
+        topic_rel = topic_rest - _loo_median(topic_rest)
+        own_w = weighted[:n]
+        novel = (own_w * (rest == 0)).sum(axis=1) / np.maximum(own_w.sum(axis=1), 1e-9)
 
-        mass = own_w.sum(axis=1)
-        novel = (own_w * (rest == 0)).sum(axis=1) / np.maximum(mass, 1e-9)
-        missing = np.zeros(n)
-        n_ent = np.zeros(n)
+        # Names: the share of each paragraph's capitalised mid-sentence words absent elsewhere.
+        ent_rows: list[int] = []
+        ent_cols: list[int] = []
+        heading_novelty = np.zeros(n)
         for k, i in enumerate(candidates):
-            ents = entities[i]
-            if ents:
-                n_ent[k] = len(ents)
-                missing[k] = float(np.mean(rest[k, ents] == 0))
-        n_words = np.asarray([len(token_rows[i]) for i in candidates], dtype=float)
-        has_heading = np.zeros(n)
-        heading_sim = np.zeros(n)
-        for k, i in enumerate(candidates):
-            n_head = _heading_tokens(doc.paragraphs[i], token_rows[i])
+            paragraph = paragraphs[i]
+            cols = [column[w] for w in _entities(paragraph.text) if w in column]
+            ent_rows.extend([k] * len(cols))
+            ent_cols.extend(cols)
+            n_head = _heading_words(paragraph, len(paragraph_words[i]))
             if n_head:
-                has_heading[k] = 1.0
-                cols = [vocab[t.lower] for t in token_rows[i][:n_head]]
-                head = np.bincount(np.asarray(cols), minlength=n_vocab)[None, :].astype(float)
-                block_rest = rest[k : k + 1].astype(float)
-                heading_sim[k] = _row_cosine(_sublinear(head) * idf, _sublinear(block_rest) * idf)[0]
+                head_cols = np.asarray([column[w] for w in paragraph_words[i][:n_head]])
+                head = np.bincount(head_cols, minlength=n_vocab)[None, :]
+                sim = float(np.dot(_unit_rows(_sublinear(head) * idf)[0], rest_n[k]))
+                heading_novelty[k] = math.log(sim + _SIM_SMOOTH) / math.log(_SIM_SMOOTH)
+        n_ent = np.bincount(np.asarray(ent_rows, dtype=np.int64), minlength=n).astype(float)
+        absent = (
+            rest[np.asarray(ent_rows, dtype=np.int64), np.asarray(ent_cols, dtype=np.int64)] == 0
+        )
+        missing = np.bincount(
+            np.asarray(ent_rows, dtype=np.int64), weights=absent, minlength=n
+        ) / np.maximum(n_ent, 1.0)
+        n_words = np.asarray([len(paragraph_words[i]) for i in candidates], dtype=float)
         return np.column_stack(
             [
                 sim_rest,
@@ -375,13 +379,13 @@ class OfftopicDetector(Detector):
                 sim_lead,
                 np.log(sim_lead + _SIM_SMOOTH),
                 rel,
+                topic_rel,
                 novel,
                 missing,
                 np.log1p(n_ent),
                 np.log(n_words),
                 np.full(n, math.log(n)),
-                has_heading,
-                heading_sim,
+                heading_novelty,
             ]
         )
 
@@ -394,42 +398,62 @@ def _paragraph_cue(paragraph: Paragraph) -> str | None:
     return None
 
 
-def _heading_tokens(paragraph: Paragraph, tokens: list[Token]) -> int:
-    """How many of ``tokens`` form a title-like first line of a multi-line paragraph (a
-    pasted story's headline, seed 002), or 0: short, no closing punctuation, and followed by
-    longer text."""
+def _heading_words(paragraph: Paragraph, n_words: int) -> int:
+    """How many of the paragraph's ``n_words`` words form a title-like first line of a
+    multi-line paragraph (a pasted story's headline, seed 002), or 0: short, no closing
+    punctuation, and followed by longer text."""
     if len(paragraph.lines) < 2:
         return 0
-    first = paragraph.lines[0]
-    n_head = sum(1 for t in tokens if t.end <= first.end)
+    first = paragraph.lines[0].text
+    n_head = len(_words(first))
     lo, hi = _HEADING_WORDS
-    if not lo <= n_head <= hi or _HEADING_END_RE.search(first.text):
+    if not lo <= n_head <= hi or _HEADING_END_RE.search(first):
         return 0
-    return n_head if len(tokens) - n_head > n_head else 0
+    return n_head if n_words - n_head > n_head else 0
 
 
-def _tokens_by_paragraph(doc: Document, paragraphs: list[Paragraph]) -> list[list[Token]]:
-    """The document's tokens grouped by paragraph, in one pass."""
-    rows: list[list[Token]] = [[] for _ in paragraphs]
-    k = 0
-    n = len(paragraphs)
-    for tok in doc.tokens:
-        while k < n and tok.start >= paragraphs[k].end:
-            k += 1
-        if k == n:
-            break
-        if tok.start >= paragraphs[k].start:
-            rows[k].append(tok)
-    return rows
+def _words(text: str) -> list[str]:
+    """:func:`pipeline.text.words`, twice as fast: lower-case first, then one ``findall``
+    (the same strings on every BBC article and seed)."""
+    return WORD_RE.findall(text.lower().replace("’", "'"))
 
 
-def _sublinear(counts: FloatArray) -> FloatArray:
-    out: FloatArray = np.where(counts > 0, 1.0 + np.log(np.maximum(counts, 1.0)), 0.0)
+def _entities(text: str) -> list[str]:
+    """Lower-cased capitalised words that cannot start a sentence or quote: names, mostly
+    (no tagger is available; a capital after a word or comma is the cheap evidence)."""
+    out = []
+    for m in _ENTITY_RE.finditer(text):
+        start = m.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] in _ENTITY_AFTER):
+            out.append(m.group(1).lower().replace("’", "'"))
     return out
 
 
-def _row_cosine(a: FloatArray, b: FloatArray) -> FloatArray:
-    num = (a * b).sum(axis=1)
-    den = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
-    out: FloatArray = np.where(den > 0, num / np.maximum(den, 1e-12), 0.0)
+def _loo_median(x: FloatArray) -> FloatArray:
+    """For each element, the median of all the others (``len(x) >= 2``); plain Python, as
+    the arrays are a handful of paragraphs long."""
+    values = x.tolist()
+    ranked = sorted(values)
+    n = len(values)
+    out = []
+    for v in values:
+        others = ranked.copy()
+        others.remove(v)
+        mid = (n - 1) // 2
+        out.append(others[mid] if (n - 1) % 2 else (others[mid - 1] + others[mid]) / 2)
+    return np.asarray(out)
+
+
+_TF = np.concatenate([[0.0], 1.0 + np.log(np.arange(1, 64))])
+
+
+def _sublinear(counts: npt.NDArray[np.int64]) -> FloatArray:
+    """1 + ln(tf) for counted words, 0 elsewhere (looked up; tf is capped at 63)."""
+    out: FloatArray = _TF[np.minimum(counts, 63)]
+    return out
+
+
+def _unit_rows(a: FloatArray) -> FloatArray:
+    norms = np.sqrt((a * a).sum(axis=1, keepdims=True))
+    out: FloatArray = a / np.maximum(norms, 1e-12)
     return out

@@ -63,14 +63,12 @@ def prf(pages: Sequence[LabelledPage], predict: Labeller) -> dict[str, float]:
 
 
 def detector_labeller(detector: BoilerplateDetector) -> Labeller:
-    """The detector's line verdicts on a bare list of lines (title cap included)."""
-    settings = detector.settings
+    """The detector's line verdicts on a bare list of lines (exactly what detect() flags)."""
+    threshold = detector.settings.line_threshold
 
     def predict(lines: Sequence[str]) -> list[bool]:
         prob, _ = detector.line_probabilities(lines)
-        if settings.skip_title and len(prob):
-            prob[0] = min(float(prob[0]), settings.title_max_prob)
-        return [bool(p >= settings.line_threshold) for p in prob]
+        return [bool(p >= threshold) for p in prob]
 
     return predict
 
@@ -102,7 +100,10 @@ def evaluate_boilerplate(
     result["build_seconds_in_set"] = secs
     heldout = [a for a in bbc_articles() if split_of(a.id) == "dev"]
     bbc_pages = injected_pages([a.text for a in heldout], seed + 1, titles, prefix="bbc-dev")
-    bbc: dict[str, Any] = {"articles": len(bbc_pages), "in_set": prf(bbc_pages, detector_labeller(in_set))}
+    bbc: dict[str, Any] = {
+        "articles": len(bbc_pages),
+        "in_set": prf(bbc_pages, detector_labeller(in_set)),
+    }
     for name in sets:
         dev = shared_pages(name, "dev")
         labels = np.array([y for p in dev for y in p.labels])

@@ -20,43 +20,167 @@ Position = Literal["head", "tail", "middle"]
 POSITIONS: tuple[Position, ...] = ("head", "tail", "middle")
 
 _FIRST = (
-    "James", "Sarah", "Darnell", "Priya", "Michael", "Laura", "Ahmed", "Chen", "Olivia",
-    "Tom", "Maria", "Kwame", "Emily", "David", "Sofia", "Raj", "Hannah", "Luis", "Grace",
-    "Ben", "Aisha", "Peter", "Nina", "Oliver", "Yuki", "Daniel", "Fatima", "Jack", "Elena",
+    "James",
+    "Sarah",
+    "Darnell",
+    "Priya",
+    "Michael",
+    "Laura",
+    "Ahmed",
+    "Chen",
+    "Olivia",
+    "Tom",
+    "Maria",
+    "Kwame",
+    "Emily",
+    "David",
+    "Sofia",
+    "Raj",
+    "Hannah",
+    "Luis",
+    "Grace",
+    "Ben",
+    "Aisha",
+    "Peter",
+    "Nina",
+    "Oliver",
+    "Yuki",
+    "Daniel",
+    "Fatima",
+    "Jack",
+    "Elena",
 )
 _LAST = (
-    "Taylor", "Smith", "Johnson", "Patel", "Nguyen", "Garcia", "O'Brien", "Kim", "Walker",
-    "Okafor", "Müller", "Rossi", "Brown", "Davies", "Hernandez", "Cohen", "Wright", "Khan",
-    "Evans", "Lopez", "Murphy", "Singh", "Clarke", "Novak", "Reyes", "Foster", "Ali",
+    "Taylor",
+    "Smith",
+    "Johnson",
+    "Patel",
+    "Nguyen",
+    "Garcia",
+    "O'Brien",
+    "Kim",
+    "Walker",
+    "Okafor",
+    "Müller",
+    "Rossi",
+    "Brown",
+    "Davies",
+    "Hernandez",
+    "Cohen",
+    "Wright",
+    "Khan",
+    "Evans",
+    "Lopez",
+    "Murphy",
+    "Singh",
+    "Clarke",
+    "Novak",
+    "Reyes",
+    "Foster",
+    "Ali",
 )
 _SITES = (
-    "GeekWire", "Tech News", "The Daily Post", "NewsNow", "Metro Herald", "IANS", "CNN",
-    "WorldWire", "The Courier", "Daily Digest", "InfoTimes", "NewsBeat", "Sun Tribune",
+    "GeekWire",
+    "Tech News",
+    "The Daily Post",
+    "NewsNow",
+    "Metro Herald",
+    "IANS",
+    "CNN",
+    "WorldWire",
+    "The Courier",
+    "Daily Digest",
+    "InfoTimes",
+    "NewsBeat",
+    "Sun Tribune",
 )
 _AGENCIES = ("Getty Images", "AP", "Reuters", "AFP", "EPA", "Shutterstock", "PA")
 _TOPICS = (
-    "Business", "Politics", "Technology", "Sport", "Entertainment", "World", "Health",
-    "Science", "Opinion", "Markets", "Lifestyle", "Travel", "Local News",
+    "Business",
+    "Politics",
+    "Technology",
+    "Sport",
+    "Entertainment",
+    "World",
+    "Health",
+    "Science",
+    "Opinion",
+    "Markets",
+    "Lifestyle",
+    "Travel",
+    "Local News",
 )
 _TAG_WORDS = (
-    "Microsoft", "election", "economy", "football", "music", "film", "privacy", "China",
-    "Brexit", "climate", "startups", "banking", "Apple", "police", "education", "budget",
+    "Microsoft",
+    "election",
+    "economy",
+    "football",
+    "music",
+    "film",
+    "privacy",
+    "China",
+    "Brexit",
+    "climate",
+    "startups",
+    "banking",
+    "Apple",
+    "police",
+    "education",
+    "budget",
 )
 _MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 _HEADLINE_SUBJECTS = (
-    "Government", "Police", "Shares", "Fans", "Scientists", "Council", "Ministers", "Stars",
-    "Investors", "Doctors", "Officials", "Campaigners", "Tech giant", "Union",
+    "Government",
+    "Police",
+    "Shares",
+    "Fans",
+    "Scientists",
+    "Council",
+    "Ministers",
+    "Stars",
+    "Investors",
+    "Doctors",
+    "Officials",
+    "Campaigners",
+    "Tech giant",
+    "Union",
 )
 _HEADLINE_VERBS = (
-    "warn over", "call for", "reject", "back", "face questions over", "celebrate",
-    "unveil plans for", "probe", "clash over", "react to",
+    "warn over",
+    "call for",
+    "reject",
+    "back",
+    "face questions over",
+    "celebrate",
+    "unveil plans for",
+    "probe",
+    "clash over",
+    "react to",
 )
 _HEADLINE_OBJECTS = (
-    "new tax rules", "transfer deal", "data breach", "record profits", "film awards",
-    "school budget", "festival plans", "energy prices", "election result", "phone launch",
+    "new tax rules",
+    "transfer deal",
+    "data breach",
+    "record profits",
+    "film awards",
+    "school budget",
+    "festival plans",
+    "energy prices",
+    "election result",
+    "phone launch",
 )
 
 
@@ -86,7 +210,8 @@ def _time(rng: random.Random) -> str:
         (
             f"{rng.randint(1, 12)}:{rng.randint(0, 59):02d} {rng.choice(('AM', 'PM', 'am', 'pm'))}",
             f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
-            f"{rng.randint(1, 12)}:{rng.randint(0, 59):02d} {rng.choice(('PM ET', 'AM ET', 'GMT'))}",
+            f"{rng.randint(1, 12)}:{rng.randint(0, 59):02d} "
+            f"{rng.choice(('PM ET', 'AM ET', 'GMT'))}",
         )
     )
 
@@ -120,7 +245,7 @@ def _share(rng: random.Random, h: Sequence[str]) -> list[str]:
         [f"{_n(rng)} shares"],
         ["Like us on Facebook to see similar stories"],
         ["Tweet", "Share", "Pin"],
-        [f"Share via Email", f"Follow @{site.lower()}"],
+        ["Share via Email", f"Follow @{site.lower()}"],
     ]
     return rng.choice(options)
 
@@ -179,7 +304,9 @@ def _related(rng: random.Random, h: Sequence[str]) -> list[str]:
     )
     inline = rng.random()
     if inline < 0.3:
-        prefix = rng.choice(("Read more: ", "ALSO READ: ", "Related: ", "READ MORE: ", "See also: "))
+        prefix = rng.choice(
+            ("Read more: ", "ALSO READ: ", "Related: ", "READ MORE: ", "See also: ")
+        )
         return [prefix + _headline(rng, h)]
     if inline < 0.4:
         return [header]
@@ -343,7 +470,13 @@ _TYPICAL: dict[Position, tuple[str, ...]] = {
     "head": ("byline", "share", "counter", "caption", "nav", "advert", "cookie"),
     "middle": ("advert", "related", "caption", "newsletter", "share"),
     "tail": (
-        "comment_form", "related", "author", "tags", "copyright", "share", "newsletter",
+        "comment_form",
+        "related",
+        "author",
+        "tags",
+        "copyright",
+        "share",
+        "newsletter",
         "counter",
     ),
 }
@@ -356,10 +489,8 @@ def junk_lines(
     blocks: list[list[str]] = []
     total = 0
     while total < n_lines:
-        if rng.random() < 0.75:
-            kind = rng.choice(_TYPICAL[position])
-        else:
-            kind = rng.choice(tuple(BLOCKS))
+        typical = rng.random() < 0.75
+        kind = rng.choice(_TYPICAL[position]) if typical else rng.choice(tuple(BLOCKS))
         block = BLOCKS[kind](rng, headlines)[: max(1, n_lines - total)]
         blocks.append(block)
         total += len(block)

@@ -25,9 +25,9 @@ from pipeline.training.spinners import SPINNER_STYLES
 from pipeline.training.splits import Split, split_of
 
 BOILERPLATE_POSITIONS: tuple[Position, ...] = ("head", "tail", "middle")
-# Junk around an article is what scrapers hand on (seeds 000 and 001): the content is still
-# reliable. Junk spliced into the body means the extraction broke it.
-UNRELIABLE_BOILERPLATE = frozenset({"middle"})
+# Spin and pasted foreign stories make the content unreliable. Boilerplate is what scrapers
+# hand on (seeds 000 and 001): it has its own signal, but the article's content stays reliable.
+UNRELIABLE_KINDS = frozenset({"spin", "offtopic"})
 
 
 @dataclass(frozen=True)
@@ -54,11 +54,7 @@ class CorpusRecord:
 def _record(source: SourceArticle, corruption: Corruption | None) -> CorpusRecord:
     kind = corruption.kind if corruption else None
     variant = f"{corruption.kind}:{corruption.style}" if corruption else "clean"
-    reliable = kind is None or (
-        kind == "boilerplate"
-        and corruption is not None
-        and corruption.style not in UNRELIABLE_BOILERPLATE
-    )
+    reliable = kind not in UNRELIABLE_KINDS
     return CorpusRecord(
         id=f"{source.id}#{variant}",
         source_id=source.id,

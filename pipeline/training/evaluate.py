@@ -31,6 +31,7 @@ from pipeline.training.featurize import featurize
 from pipeline.training.insertions import evaluate_offtopic
 from pipeline.training.sources import bbc_articles
 from pipeline.training.splits import split_of
+from pipeline.training.train import fit_part
 
 FLOORS = Path(__file__).resolve().parents[2] / "models" / "metric_floors.json"
 
@@ -126,7 +127,7 @@ def run_evaluation(
     echo: Callable[[str], Any] = print,
 ) -> list[str]:
     """Measure everything, print a summary, write ``output``; return metrics below floors."""
-    train, test = read_corpus(corpus, "train"), read_corpus(corpus, "test")
+    train, test = fit_part(read_corpus(corpus, "train")), read_corpus(corpus, "test")
     echo(f"featurizing {len(train)} train and {len(test)} test corpus articles ...")
     X_train, X_test = _features(model, train, n_jobs), _features(model, test, n_jobs)
     base_rate = float(np.mean([r.reliable for r in train]))

@@ -55,7 +55,9 @@ def _donor_paragraph(donor: str, rng: random.Random) -> str:
     return " ".join(line.text.strip() for line in rng.choice(long).lines)
 
 
-def _insert(text: str, blocks: Sequence[tuple[int, str]]) -> tuple[str, tuple[tuple[int, int], ...]]:
+def _insert(
+    text: str, blocks: Sequence[tuple[int, str]]
+) -> tuple[str, tuple[tuple[int, int], ...]]:
     """Insert each ``(offset, block)`` as its own paragraph before the paragraph at offset."""
     nl = _newline(text)
     pieces: list[str] = []
@@ -108,7 +110,7 @@ def insert_also_read(text: str, donor: str, rng: random.Random) -> Corruption:
         sentence = _SENTENCE_END_RE.split(lead, maxsplit=1)[0].split()
         titles.append(" ".join(sentence[: rng.randint(6, 10)]).rstrip(",.;:"))
     offsets = rng.sample(gaps, len(titles))
-    new, spans = _insert(text, [(o, prefix + t) for o, t in zip(offsets, titles)])
+    new, spans = _insert(text, [(o, prefix + t) for o, t in zip(offsets, titles, strict=True)])
     return Corruption(new, "offtopic", "also_read", spans)
 
 
@@ -149,7 +151,7 @@ def add_subheadings(text: str, rng: random.Random, share: float = 0.15) -> str:
         first = _SENTENCE_END_RE.split(p.text, maxsplit=1)[0].split()
         if len(first) < 8:
             continue
-        heading = " ".join(first[: rng.randint(3, min(9, len(first) - 4))]).strip(",.;:\"“”")
+        heading = " ".join(first[: rng.randint(3, min(9, len(first) - 4))]).strip(',.;:"“”')
         pieces.extend([text[pos : p.start], heading[:1].upper() + heading[1:], _newline(text)])
         pos = p.start
     pieces.append(text[pos:])
@@ -196,7 +198,8 @@ def training_examples(
     rng: random.Random,
     resplit_share: float = 0.5,
     same_topic_share: float = 0.3,
-    subheadings: float = 0.15,
+    subheadings: float = 0.03,
+    headline_same_topic_share: float = 0.8,
 ) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
     """Paragraph-model examples: each article once with a pasted paragraph and once with a
     pasted headline + paragraph (link lines are flagged by rule and need no model).
@@ -209,6 +212,9 @@ def training_examples(
     for article in articles:
         for style in ("paragraph", "headline_paragraph"):
             resplit = rng.random() < resplit_share
+            same_topic = (
+                headline_same_topic_share if style == "headline_paragraph" else same_topic_share
+            )
             c = corrupt(
                 article,
                 articles,
@@ -216,7 +222,7 @@ def training_examples(
                 rng,
                 resplit=resplit,
                 subheadings=subheadings if resplit else 0.0,
-                other_topic=rng.random() >= same_topic_share,
+                other_topic=rng.random() >= same_topic,
             )
             if c is not None:
                 out.append((c.text, c.spans))

@@ -1,0 +1,180 @@
+"""The spin detector on the seeds (004 is real spinner output) and on BBC articles spun by
+the training spinners, including a style the detector's lexicon was not written for."""
+
+from __future__ import annotations
+
+import pickle
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.config import load_settings
+from pipeline.detectors.spin import SpinDetector
+from pipeline.text import Document
+from pipeline.training.sources import bbc_articles
+from pipeline.training.spinners import (
+    CONTENT_WORD_TABLE,
+    FUNCTION_WORD_TABLE,
+    PHRASE_TABLE,
+    SPINNER_STYLES,
+)
+from pipeline.training.splits import split_of
+
+SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "seeds"
+
+
+def _seed(prefix: str) -> str:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    with path.open(encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+@pytest.fixture(scope="session")
+def spin_detector() -> SpinDetector:
+    train = [a.text for a in bbc_articles() if split_of(a.id) == "train"][:400]
+    return SpinDetector.build(train, load_settings().spin)
+
+
+@pytest.fixture(scope="session")
+def held_out() -> list[str]:
+    return [a.text for a in bbc_articles() if split_of(a.id) == "test"][::8][:50]
+
+
+def _features(det: SpinDetector, texts: list[str]) -> dict[str, np.ndarray]:
+    rows = np.array([det.detect(Document(t)).features for t in texts])
+    return {name: rows[:, j] for j, name in enumerate(det.feature_names())}
+
+
+def test_seed_004_spinner_findings(spin_detector: SpinDetector) -> None:
+    text = _seed("004")
+    detection = spin_detector.detect(Document(text))
+    expected = {"in addition to": "and", "is actually": "is", "that will": "that"}
+    hits = [
+        f
+        for f in detection.findings
+        if f.text.lower() in expected
+        and f.suggestion is not None
+        and f.suggestion.lower() in {expected[f.text.lower()], "this"}
+    ]
+    assert len(hits) >= 10
+    assert {f.text.lower() for f in hits} == set(expected)
+    assert sum(f.text.lower() == "in addition to" and f.suggestion == "and" for f in hits) >= 5
+    for f in detection.findings:
+        assert f.kind == "spin"
+        assert f.text == text[f.start : f.end]
+        assert f.score >= load_settings().spin.finding_min_score
+        assert f.reason.startswith("spinner substitution for")
+    # "completely new York" is near-certain.
+    assert any(f.text == "completely new" and f.suggestion == "new" for f in detection.findings)
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "003"])
+def test_clean_seeds_have_no_spin_findings(spin_detector: SpinDetector, prefix: str) -> None:
+    assert len(spin_detector.detect(Document(_seed(prefix))).findings) <= 1
+
+
+def test_seed_004_features_above_clean_seeds(spin_detector: SpinDetector) -> None:
+    names = spin_detector.feature_names()
+    spun = dict(zip(names, spin_detector.detect(Document(_seed("004"))).features, strict=True))
+    for prefix in ("000", "001", "003"):
+        clean = dict(
+            zip(names, spin_detector.detect(Document(_seed(prefix))).features, strict=True)
+        )
+        assert spun["lexicon_rate"] > 10 * max(clean["lexicon_rate"], 0.5)
+        assert spun["lexicon_strong_rate"] > clean["lexicon_strong_rate"] + 10
+        assert spun["missing_and"] > clean["missing_and"] + 1.5
+        assert spun["lower_sentence_start_rate"] > clean["lower_sentence_start_rate"] + 0.1
+
+
+def test_clean_held_out_articles_get_few_findings(
+    spin_detector: SpinDetector, held_out: list[str]
+) -> None:
+    counts = [len(spin_detector.detect(Document(t)).findings) for t in held_out]
+    assert sum(counts) <= 3
+
+
+# Which features each style must raise (or, for content_zipf, lower) on average.
+_RAISES = {
+    "function_word": ("lexicon_rate", "lexicon_strong_rate", "missing_and", "fw_divergence"),
+    "content_word": ("unseen_bigram_rate", "rare_word_rate"),
+    "phrase": ("lexicon_rate", "anti_collocation_rate"),
+    "light": ("lexicon_rate", "anti_collocation_rate"),
+}
+
+
+@pytest.mark.parametrize("style", list(SPINNER_STYLES))
+def test_each_style_moves_its_features(
+    spin_detector: SpinDetector, held_out: list[str], style: str
+) -> None:
+    rng = random.Random(7)
+    clean = _features(spin_detector, held_out)
+    spun = _features(spin_detector, [SPINNER_STYLES[style](t, rng).text for t in held_out])
+    for name in _RAISES[style]:
+        assert spun[name].mean() > clean[name].mean(), name
+    if style in ("content_word", "light"):
+        assert spun["content_zipf"].mean() < clean["content_zipf"].mean()
+        assert spun["bigram_assoc"].mean() < clean["bigram_assoc"].mean()
+
+
+def test_content_spinning_outside_the_lexicon_is_rarer(
+    spin_detector: SpinDetector, held_out: list[str]
+) -> None:
+    """Pairwise: a content-word-spun article reads rarer than its own clean original."""
+    rng = random.Random(3)
+    clean = _features(spin_detector, held_out)
+    spun = _features(spin_detector, [SPINNER_STYLES["content_word"](t, rng).text for t in held_out])
+    rarer = (spun["content_zipf"] < clean["content_zipf"]) & (
+        spun["bigram_assoc"] < clean["bigram_assoc"]
+    )
+    assert rarer.mean() >= 0.8
+
+
+@pytest.mark.parametrize("style", list(SPINNER_STYLES))
+def test_spinner_spans_are_the_replacements(held_out: list[str], style: str) -> None:
+    tables = (FUNCTION_WORD_TABLE, CONTENT_WORD_TABLE, PHRASE_TABLE)
+    replacements = {o.lower() for table in tables for opts in table.values() for o in opts}
+    rng = random.Random(11)
+    for text in held_out[:10]:
+        out = SPINNER_STYLES[style](text, rng)
+        assert out.kind == "spin" and out.style == style
+        assert len(out.spans) >= 3
+        title = text.split("\n", 1)[0]
+        assert out.text.startswith(title + "\n")  # the title is never spun
+        previous_end = 0
+        for start, end in out.spans:
+            assert previous_end <= start < end <= len(out.text)
+            assert out.text[start:end].lower() in replacements
+            previous_end = end
+
+
+def test_function_word_spinner_is_like_seed_004() -> None:
+    text = "Title\n\nIt is clear that Microsoft and ICE work in New York.\n"
+    out = SPINNER_STYLES["function_word"](text, random.Random(1))
+    # Lower-cased where it rewrites, "New York" included, as in seed 004.
+    assert out.text == (
+        "Title\n\nthe idea is actually clear that will Microsoft in addition to ICE work "
+        "inside completely new York.\n"
+    )
+    assert [out.text[a:b] for a, b in out.spans] == [
+        "the idea",
+        "is actually",
+        "that will",
+        "in addition to",
+        "inside",
+        "completely new",
+    ]
+
+
+def test_detector_pickles(spin_detector: SpinDetector) -> None:
+    text = _seed("004")
+    again = pickle.loads(pickle.dumps(spin_detector))
+    assert again.detect(Document(text)) == spin_detector.detect(Document(text))
+    assert len(pickle.dumps(spin_detector)) < 4_000_000
+
+
+def test_short_text_gives_zero_features(spin_detector: SpinDetector) -> None:
+    detection = spin_detector.detect(Document("Too short to judge."))
+    assert detection.findings == ()
+    assert all(x == 0.0 for x in detection.features)
