@@ -45,9 +45,12 @@ class Engine(str, Enum):
     ray = "ray"
 
 
-PathsArg = Annotated[list[str], typer.Argument(help="Files, folders (recursive) or - (JSONL on stdin).")]
+PathsArg = Annotated[
+    list[str], typer.Argument(help="Files, folders (recursive) or - (JSONL on stdin).")
+]
 ModelOpt = Annotated[
-    Path | None, typer.Option("--model", help="Model file (default: the shipped models/unspun.joblib).")
+    Path | None,
+    typer.Option("--model", help="Model file (default: the shipped models/unspun.joblib)."),
 ]
 
 
@@ -85,7 +88,9 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
 @app.command()
 def score(
     paths: PathsArg,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Record format.")] = OutputFormat.jsonl,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Record format.")
+    ] = OutputFormat.jsonl,
     output: Annotated[Path | None, typer.Option("--output", help="Write records here.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Worker processes.")] = 1,
     model_path: ModelOpt = None,
@@ -166,7 +171,9 @@ def train(
 @app.command()
 def evaluate(
     model_path: ModelOpt = None,
-    corpus: Annotated[Path, typer.Option("--corpus", help="Corpus folder.")] = Path("corpus/generated"),
+    corpus: Annotated[Path, typer.Option("--corpus", help="Corpus folder.")] = Path(
+        "corpus/generated"
+    ),
     output: Annotated[Path, typer.Option("--output", help="Metrics JSON to write.")] = Path(
         "models/metrics.json"
     ),

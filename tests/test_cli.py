@@ -86,7 +86,7 @@ def test_one_bad_input_is_an_error_record_and_exit_1(tmp_path: Path) -> None:
     code, out, err = run("score", str(tmp_path))
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 1
-    assert [r["id"] for r in records] == ["a_good.txt", "b_bad.txt", "ok", f"{feed}:2"]
+    assert [r["id"] for r in records] == ["a_good.txt", "b_bad.txt", "ok", "c_feed.jsonl:2"]
     assert [r["error"] is None for r in records] == [True, False, True, False]
     assert records[1]["error"]["type"] == "binary" and "reliability" not in records[1]
     assert len(err.strip().splitlines()) == 2 and "Traceback" not in err

@@ -71,13 +71,21 @@ def test_also_read_lines_of_003_are_flagged(scored: dict[str, ScoredArticle]) ->
     ("seed", "junk"),
     [
         ("000", ["Leave A Reply", "Your email address will not be published."]),
-        ("001", ["Leave a Reply", "Your email address will not be published. Required fields are marked *"]),
+        (
+            "001",
+            [
+                "Leave a Reply",
+                "Your email address will not be published. Required fields are marked *",
+            ],
+        ),
         ("002", ["Discuss This Article"]),
         ("003", ["Views: 87", "Comments: 0"]),
         ("004", ["Related Posts", "About The Author", "Add Comment"]),
     ],
 )
-def test_junk_lines_are_flagged(scored: dict[str, ScoredArticle], seed: str, junk: list[str]) -> None:
+def test_junk_lines_are_flagged(
+    scored: dict[str, ScoredArticle], seed: str, junk: list[str]
+) -> None:
     lines = flagged_lines(scored[seed], ("boilerplate", "offtopic"))
     for line in junk:
         assert line in lines, f"{seed}: {line!r} not flagged"
@@ -92,7 +100,12 @@ OFFTOPIC_BLOCKS = {
 
 # First words of body paragraphs a careful reader keeps, per seed.
 BODY = {
-    "000": ["The public outcry over", "Back in January", "Now Microsoft is getting", "Still, the contract"],
+    "000": [
+        "The public outcry over",
+        "Back in January",
+        "Now Microsoft is getting",
+        "Still, the contract",
+    ],
     "001": ["Following criticism over", "Microsoft was called out", "Tech giants are facing"],
     "002": ["I want to be clear", "Following recent outcry", "Microsoft has been politically"],
     "003": ["Washington, June 19", "In a blog post in January", "According to the US Department"],

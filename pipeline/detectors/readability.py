@@ -44,7 +44,7 @@ def use_offline_cmudict() -> None:
 
     Idempotent; called when a detector is built or unpickled, never at import time.
     """
-    _textstat_syllables.get_cmudict = _offline_get_cmudict  # type: ignore[assignment]
+    _textstat_syllables.get_cmudict = _offline_get_cmudict
 
 
 def readability_profile(text: str) -> list[float]:

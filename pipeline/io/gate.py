@@ -71,14 +71,17 @@ class GateReport:
 
     def render(self, fmt: str) -> str:
         if fmt == "json":
-            return json.dumps(
-                {
-                    "passed": self.passed,
-                    "min_score": self.min_score,
-                    "articles": [r.__dict__ for r in self.results],
-                },
-                indent=2,
-            ) + "\n"
+            return (
+                json.dumps(
+                    {
+                        "passed": self.passed,
+                        "min_score": self.min_score,
+                        "articles": [r.__dict__ for r in self.results],
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
         if fmt == "github":
             lines = [
                 f"::error file={_escape_property(r.source or r.id)},title=unspun gate::"

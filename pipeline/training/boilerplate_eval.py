@@ -78,9 +78,11 @@ def evaluate_boilerplate(
     sets: Sequence[str] = BOILERPLATE_SETS,
     seed: int = 0,
     baselines: bool = True,
+    shipped: BoilerplateDetector | None = None,
 ) -> dict[str, Any]:
     """Line-level P/R/F1 per shared set (in-set and cross-set regimes, baselines), and on
-    junk injected into held-out BBC articles."""
+    junk injected into held-out BBC articles; ``shipped`` (the model's own detector, trained
+    like the in-set one) is scored on the same dev pages too."""
     settings = settings or load_settings().boilerplate
     texts, titles = bbc_train_texts()
     injected_train = injected_pages(texts, seed, titles)
@@ -112,6 +114,8 @@ def evaluate_boilerplate(
             "boilerplate_share": round(float((labels == 1).sum() / max(1, (labels >= 0).sum())), 4),
             "in_set": prf(dev, detector_labeller(in_set)),
         }
+        if shipped is not None:
+            entry["shipped"] = prf(dev, detector_labeller(shipped))
         others = [s for s in sets if s != name]
         if others:
             cross, secs = build(others, "all")

@@ -28,6 +28,9 @@ BOILERPLATE_POSITIONS: tuple[Position, ...] = ("head", "tail", "middle")
 # Spin and pasted foreign stories make the content unreliable. Boilerplate is what scrapers
 # hand on (seeds 000 and 001): it has its own signal, but the article's content stays reliable.
 UNRELIABLE_KINDS = frozenset({"spin", "offtopic"})
+# Share of non-boilerplate variants (clean ones included) that first get scraper junk at the
+# head or tail, so boilerplate is independent of the reliability label, as in real feeds.
+JUNK_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,8 @@ class CorpusRecord:
     spin: int
     offtopic: int
     boilerplate: int
-    spans: list[tuple[int, int]]
+    spans: list[tuple[int, int]]  # of the variant's own corruption, in ``text``
+    junk: str | None = None  # where scraper junk was added first ("head"/"tail"), if anywhere
 
     @classmethod
     def from_json(cls, line: str) -> CorpusRecord:
@@ -51,7 +55,9 @@ class CorpusRecord:
         return cls(**data)
 
 
-def _record(source: SourceArticle, corruption: Corruption | None) -> CorpusRecord:
+def _record(
+    source: SourceArticle, text: str, corruption: Corruption | None, junk: str | None
+) -> CorpusRecord:
     kind = corruption.kind if corruption else None
     variant = f"{corruption.kind}:{corruption.style}" if corruption else "clean"
     reliable = kind not in UNRELIABLE_KINDS
@@ -61,16 +67,18 @@ def _record(source: SourceArticle, corruption: Corruption | None) -> CorpusRecor
         topic=source.topic,
         split=split_of(source.id),
         variant=variant,
-        text=corruption.text if corruption else source.text,
+        text=corruption.text if corruption else text,
         reliable=int(reliable),
         spin=int(kind == "spin"),
         offtopic=int(kind == "offtopic"),
-        boilerplate=int(kind == "boilerplate"),
+        boilerplate=int(kind == "boilerplate" or junk is not None),
         spans=list(corruption.spans) if corruption else [],
+        junk=junk,
     )
 
 
-Generator = Callable[[SourceArticle, Sequence[SourceArticle], random.Random], Corruption]
+# (text to corrupt, its source article, donor pool of the same split, rng) -> corruption
+Generator = Callable[[str, SourceArticle, Sequence[SourceArticle], random.Random], Corruption]
 
 
 def generators() -> dict[str, Generator]:
@@ -87,27 +95,43 @@ def generators() -> dict[str, Generator]:
 
 def _spin(
     spin: Callable[[str, random.Random], Corruption],
+    text: str,
     article: SourceArticle,
     pool: Sequence[SourceArticle],
     rng: random.Random,
 ) -> Corruption:
-    return spin(article.text, rng)
+    return spin(text, rng)
 
 
 def _insert(
     insert: Callable[[str, str, random.Random], Corruption],
+    text: str,
     article: SourceArticle,
     pool: Sequence[SourceArticle],
     rng: random.Random,
 ) -> Corruption:
-    return insert(article.text, pick_donor(article, pool, rng).text, rng)
+    return insert(text, pick_donor(article, pool, rng).text, rng)
 
 
 def _boilerplate(
-    position: Position, article: SourceArticle, pool: Sequence[SourceArticle], rng: random.Random
+    position: Position,
+    text: str,
+    article: SourceArticle,
+    pool: Sequence[SourceArticle],
+    rng: random.Random,
 ) -> Corruption:
     headlines = [pool[rng.randrange(len(pool))].text.split("\n", 1)[0] for _ in range(5)]
-    return inject_boilerplate(article.text, rng, position, headlines=headlines)
+    return inject_boilerplate(text, rng, position, headlines=headlines)
+
+
+def _scraper_junk(
+    article: SourceArticle, pool: Sequence[SourceArticle], rng: random.Random
+) -> tuple[str, str | None]:
+    """The article's text, with junk at its head or tail for a ``JUNK_SHARE`` of calls."""
+    if rng.random() >= JUNK_SHARE:
+        return article.text, None
+    position: Position = "head" if rng.random() < 0.5 else "tail"
+    return _boilerplate(position, article.text, article, pool, rng).text, position
 
 
 def build_corpus(articles: Sequence[SourceArticle], seed: int = 0) -> Iterator[CorpusRecord]:
@@ -120,18 +144,25 @@ def build_corpus(articles: Sequence[SourceArticle], seed: int = 0) -> Iterator[C
     for article in articles:
         rng = random.Random(f"{seed}:{article.id}")
         pool = by_split[split_of(article.id)]
-        yield _record(article, None)
-        for make in styles.values():
+        text, junk = _scraper_junk(article, pool, rng)
+        yield _record(article, text, None, junk)
+        for name, make in styles.items():
+            if name.startswith("boilerplate:"):
+                text, junk = article.text, None
+            else:
+                text, junk = _scraper_junk(article, pool, rng)
             try:
-                corruption = make(article, pool, rng)
+                corruption = make(text, article, pool, rng)
             except ValueError:
                 continue
-            yield _record(article, corruption)
+            yield _record(article, text, corruption, junk)
 
 
 def write_corpus(records: Iterator[CorpusRecord], folder: Path) -> dict[str, int]:
     folder.mkdir(parents=True, exist_ok=True)
-    handles = {s: (folder / f"{s}.jsonl").open("w", encoding="utf-8") for s in ("train", "dev", "test")}
+    handles = {
+        s: (folder / f"{s}.jsonl").open("w", encoding="utf-8") for s in ("train", "dev", "test")
+    }
     counts = dict.fromkeys(handles, 0)
     try:
         for record in records:

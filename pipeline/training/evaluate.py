@@ -36,8 +36,18 @@ from pipeline.training.train import fit_part
 FLOORS = Path(__file__).resolve().parents[2] / "models" / "metric_floors.json"
 
 
-def _features(model: ReliabilityModel, records: list[CorpusRecord], n_jobs: int) -> NDArray[np.float64]:
-    return featurize(model.features, [r.text for r in records], n_jobs=n_jobs)
+def _features(
+    model: ReliabilityModel, records: list[CorpusRecord], n_jobs: int, cache: Path | None
+) -> NDArray[np.float64]:
+    """The records' feature matrix, cached beside the corpus per model (keyed by sha256)."""
+    if cache is not None and cache.is_file():
+        cached: NDArray[np.float64] = np.load(cache)
+        if cached.shape[0] == len(records):
+            return cached
+    X = featurize(model.features, [r.text for r in records], n_jobs=n_jobs)
+    if cache is not None:
+        np.save(cache, X)
+    return X
 
 
 def reliability_metrics(
@@ -71,10 +81,17 @@ def spin_transfer(
     styles = sorted({r.variant for r in train if r.spin})
     out: dict[str, Any] = {}
     for held_out in styles:
-        fit_mask = np.array([r.variant == "clean" or (r.spin and r.variant != held_out) for r in train])
-        test_mask = np.array([r.variant in ("clean", held_out) for r in test])
-        head = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-        head.fit(X_train[fit_mask][:, cols], [r.spin for r, m in zip(train, fit_mask, strict=True) if m])
+        fit_mask = np.array(
+            [r.variant == "clean" or (r.spin == 1 and r.variant != held_out) for r in train],
+            dtype=bool,
+        )
+        test_mask = np.array([r.variant in ("clean", held_out) for r in test], dtype=bool)
+        head = make_pipeline(
+            StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced")
+        )
+        head.fit(
+            X_train[fit_mask][:, cols], [r.spin for r, m in zip(train, fit_mask, strict=True) if m]
+        )
         y = np.array([r.spin for r, m in zip(test, test_mask, strict=True) if m])
         proba = head.predict_proba(X_test[test_mask][:, cols])[:, 1]
         out[held_out.removeprefix("spin:")] = {
@@ -129,7 +146,9 @@ def run_evaluation(
     """Measure everything, print a summary, write ``output``; return metrics below floors."""
     train, test = fit_part(read_corpus(corpus, "train")), read_corpus(corpus, "test")
     echo(f"featurizing {len(train)} train and {len(test)} test corpus articles ...")
-    X_train, X_test = _features(model, train, n_jobs), _features(model, test, n_jobs)
+    sha = str(read_card(model_path or DEFAULT_MODEL).get("sha256", ""))[:16]
+    X_train = _features(model, train, n_jobs, corpus / f".features-{sha}-train-fit.npy")
+    X_test = _features(model, test, n_jobs, corpus / f".features-{sha}-test.npy")
     base_rate = float(np.mean([r.reliable for r in train]))
     held_out = [a for a in bbc_articles() if split_of(a.id) == "test"]
     offtopic_detector = next(d for d in model.features.detectors if d.name == "offtopic")
@@ -138,7 +157,10 @@ def run_evaluation(
         "reliability": reliability_metrics(model, X_test, test, base_rate),
         "spin_leave_one_style_out": spin_transfer(model, X_train, train, X_test, test),
         "offtopic_paragraphs": evaluate_offtopic(offtopic_detector, held_out, random.Random(7)),  # type: ignore[arg-type]
-        "boilerplate_lines": evaluate_boilerplate(boilerplate_detector),  # type: ignore[arg-type]
+        "boilerplate_lines": evaluate_boilerplate(
+            boilerplate_detector.settings,  # type: ignore[attr-defined]
+            shipped=boilerplate_detector,  # type: ignore[arg-type]
+        ),
     }
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")

@@ -18,8 +18,8 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from pipeline.config import load_settings
 from pipeline.detectors.base import Detector
 from pipeline.detectors.readability import ReadabilityDetector
-from pipeline.detectors.spin import SpinDetector
 from pipeline.detectors.registry import DETECTOR_ORDER
+from pipeline.detectors.spin import SpinDetector
 from pipeline.features import DetectorFeatures
 from pipeline.model import fit_model, save_model
 from pipeline.training.boilerplate_data import build_boilerplate_detector
