@@ -8,11 +8,26 @@ from typing import Any, Literal, cast
 
 import numpy as np
 
-from pipeline.article import Article, ReadError, ScoredArticle, error_record
+from pipeline.article import Article, Finding, ReadError, ScoredArticle, error_record
 from pipeline.features import vector
 from pipeline.model import ReliabilityModel
 
 Verdict = Literal["reliable", "suspect", "unreliable"]
+
+
+def resolve(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in text order; where two detectors flag the very same span (a comment-form
+    line is both junk and unrelated to the story), the more confident kind wins."""
+    best: dict[tuple[int, int], Finding] = {}
+    spin: list[Finding] = []
+    for finding in findings:
+        if finding.kind == "spin":
+            spin.append(finding)
+            continue
+        key = (finding.start, finding.end)
+        if key not in best or finding.score > best[key].score:
+            best[key] = finding
+    return sorted([*spin, *best.values()], key=lambda f: (f.start, f.end, f.kind))
 
 
 class Scorer:
@@ -31,9 +46,7 @@ class Scorer:
         signals = self.model.signals(X)
         scored = []
         for i, (article, detections) in enumerate(zip(articles, analyses, strict=True)):
-            findings = sorted(
-                (f for d in detections for f in d.findings), key=lambda f: (f.start, f.end)
-            )
+            findings = resolve(f for d in detections for f in d.findings)
             r = float(reliability[i])
             scored.append(
                 ScoredArticle(

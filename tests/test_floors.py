@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.training.evaluate import FLOORS, check_floors, flatten
+import pytest
+
+from pipeline.training.floors import FLOORS, FloorError, change_floors, check_floors, flatten
 
 METRICS = Path(__file__).resolve().parent.parent / "models" / "metrics.json"
 
@@ -29,3 +31,15 @@ def test_floors_name_real_metrics() -> None:
     flat = flatten(json.loads(METRICS.read_text(encoding="utf-8")))
     assert set(floors) <= set(flat)
     assert all(0.0 < value <= 1.0 for value in floors.values())
+
+
+def test_floors_only_go_down_with_the_flag() -> None:
+    floors = {"a.f1": 0.80, "b.auc": 0.90}
+    measured = {"a.f1": 0.86, "b.auc": 0.85}
+    raised = change_floors(floors, measured, raise_all=True)
+    assert raised == {"a.f1": 0.85, "b.auc": 0.90}  # raised to measured - margin, never lowered
+    with pytest.raises(FloorError, match="--allow-lower"):
+        change_floors(floors, measured, settings=["b.auc=0.8"])
+    assert change_floors(floors, measured, settings=["b.auc=0.8"], allow_lower=True)["b.auc"] == 0.8
+    with pytest.raises(FloorError, match="no such metric"):
+        change_floors(floors, measured, settings=["c.auc=0.5"])

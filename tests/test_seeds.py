@@ -129,3 +129,12 @@ def test_no_body_paragraph_is_flagged_as_junk(
             assert overlap <= 0, f"{seed}: body paragraph flagged as {f.kind}: {body[:60]!r}"
     for opening in BODY[seed]:
         assert not any(f.text.startswith(opening) for f in junk)
+
+
+def test_one_span_gets_one_kind(scored: dict[str, ScoredArticle]) -> None:
+    for result in scored.values():
+        spans = [(f.start, f.end) for f in result.findings if f.kind != "spin"]
+        assert len(spans) == len(set(spans))
+    comment = "Your email address will not be published. Required fields are marked with *"
+    (kind,) = [f.kind for f in scored["003"].findings if f.text == comment]
+    assert kind == "boilerplate"

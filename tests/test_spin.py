@@ -95,16 +95,16 @@ def test_clean_held_out_articles_get_few_findings(
     assert sum(counts) <= 3
 
 
-# Which features each style must raise (or, for content_zipf, lower) on average.
+# Which features each style must raise on average. Nothing is asserted for content_word: no
+# feature kept here separates a thesaurus spinner from clean news of every source (issue 3).
 _RAISES = {
     "function_word": ("lexicon_rate", "lexicon_strong_rate", "missing_and", "fw_divergence"),
-    "content_word": ("unseen_bigram_rate", "rare_word_rate"),
     "phrase": ("lexicon_rate", "anti_collocation_rate"),
     "light": ("lexicon_rate", "anti_collocation_rate"),
 }
 
 
-@pytest.mark.parametrize("style", list(SPINNER_STYLES))
+@pytest.mark.parametrize("style", list(_RAISES))
 def test_each_style_moves_its_features(
     spin_detector: SpinDetector, held_out: list[str], style: str
 ) -> None:
@@ -113,22 +113,21 @@ def test_each_style_moves_its_features(
     spun = _features(spin_detector, [SPINNER_STYLES[style](t, rng).text for t in held_out])
     for name in _RAISES[style]:
         assert spun[name].mean() > clean[name].mean(), name
-    if style in ("content_word", "light"):
-        assert spun["content_zipf"].mean() < clean["content_zipf"].mean()
-        assert spun["bigram_assoc"].mean() < clean["bigram_assoc"].mean()
 
 
-def test_content_spinning_outside_the_lexicon_is_rarer(
-    spin_detector: SpinDetector, held_out: list[str]
-) -> None:
-    """Pairwise: a content-word-spun article reads rarer than its own clean original."""
-    rng = random.Random(3)
-    clean = _features(spin_detector, held_out)
-    spun = _features(spin_detector, [SPINNER_STYLES["content_word"](t, rng).text for t in held_out])
-    rarer = (spun["content_zipf"] < clean["content_zipf"]) & (
-        spun["bigram_assoc"] < clean["bigram_assoc"]
+def test_us_abbreviations_are_not_lower_case_sentence_starts(spin_detector: SpinDetector) -> None:
+    """US news writes "U.S." and "p.m." mid-sentence; an ellipsis does not end a sentence."""
+    clean = (
+        "Storms hit the coast\n\nThe storm reached the U.S. coast at 2 p.m. local time on "
+        "Monday. Officials said the U.S. military was ready to help. This so-called plan ... is "
+        "ridiculous, one resident said. Schools closed early and roads were shut across the "
+        "region. Forecasters expect more rain on Tuesday.\n"
     )
-    assert rarer.mean() >= 0.8
+    spun = clean.replace(". Officials", ". officials").replace(". Schools", ". schools")
+    names = spin_detector.feature_names()
+    rate = names.index("lower_sentence_start_rate")
+    assert spin_detector.detect(Document(clean)).features[rate] == 0.0
+    assert spin_detector.detect(Document(spun)).features[rate] >= 0.3
 
 
 @pytest.mark.parametrize("style", list(SPINNER_STYLES))

@@ -40,7 +40,6 @@ class InputSettings:
 class SpinSettings:
     finding_min_score: float = 0.5
     bigram_smoothing: float = 5.0  # weight of the wordfreq unigram backoff in P(w2 | w1)
-    rare_zipf: float = 3.0  # a lower-case word below this wordfreq zipf counts as rare
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.finding_min_score <= 1.0:

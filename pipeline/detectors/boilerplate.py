@@ -221,6 +221,13 @@ TIME_RE = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:a\.m\.|p\.
 URL_RE = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|org|net|co\.uk|html?)\b", re.I)
 HANDLE_RE = re.compile(r"(?<!\w)@\w{2,}")
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+\.\w")
+# A reader comment's header: "Name — July 17th, 2012, 6:18 pm", "Posted by: liz at May 29,
+# 2005 10:19 PM", "by Andrew on May 23, 2011 at 12:12 am" (with a date; checked on short lines).
+COMMENT_HEADER_RE = re.compile(
+    r"^[^.!?]{1,50}\s[—–-]\s.{0,30}\d{4}|^(?:posted by:?|by)\s.{1,60}\b(?:at|on)\b", re.I
+)
+# Headers that need no date: Slashdot's "Re:Not me! (Score:5, Insightful)", "Link to this comment".
+COMMENT_MARK_RE = re.compile(r"^re:|\(score:\s?-?\d|^link to this comment|^in reply to", re.I)
 BYLINE_RE = re.compile(r"^(?:by|posted by|written by|author:?|from:?)\s+[A-Z@]", re.I)
 COUNTER_RE = re.compile(
     r"^\W*\d[\d,.]*\s*(?:k\s*)?(?:comments?|views?|shares?|likes?|replies|responses|votes?|"
@@ -289,6 +296,7 @@ _I_TERM = _RAW_NAMES.index("ends_terminal")
 _I_LOG_CHARS = _RAW_NAMES.index("log_chars")
 _I_CUE_COMMENT = _RAW_NAMES.index("cue_comment")
 _I_COMMENT_HEADER = _RAW_NAMES.index("comment_header")
+_I_STARTS_LOWER = _RAW_NAMES.index("starts_lower")
 
 # Page-context features appended by :func:`page_features`.
 _CONTEXT_NAMES: tuple[str, ...] = (
@@ -312,6 +320,10 @@ _CONTEXT_NAMES: tuple[str, ...] = (
     "after_comment_cue",
     "log_same_first_word",
     "log_same_last_word",
+    "log_page_comment_headers",
+    "in_comment_thread",
+    "continues_prev",
+    "continued_next",
 )
 LINE_FEATURE_NAMES: tuple[str, ...] = (*_RAW_NAMES, *_CONTEXT_NAMES)
 
@@ -412,8 +424,11 @@ def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
     has_date = bool(DATE_RE.search(head)) if maybe_date else False
     pipes = s.count("|")
     empty_cells = len(EMPTY_CELL_RE.findall(s)) if pipes > 1 else 0
-    comment_header = n_words <= 10 and (
-        s.endswith(_COMMENT_HEADER_ENDS) or (has_date and n_words <= 10 and " at " in s)
+    has_time = bool(TIME_RE.search(head)) if maybe_time else False
+    comment_header = n_words <= 12 and (
+        s.endswith(_COMMENT_HEADER_ENDS)
+        or (has_date and (has_time or " at " in s or bool(COMMENT_HEADER_RE.match(s))))
+        or bool(COMMENT_MARK_RE.search(s))
     )
     inv_chars = 1.0 / n_head if n_head else 0.0
     feats = [
@@ -444,7 +459,7 @@ def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
         float(bool(HANDLE_RE.search(head))) if "@" in head else 0.0,
         float(bool(EMAIL_RE.search(head))) if "@" in head else 0.0,
         float(has_date),
-        float(bool(TIME_RE.search(head))) if maybe_time else 0.0,
+        float(has_time),
         float(bool(BYLINE_RE.match(s))),
         float(name_only),
         float(bool(COUNTER_RE.search(head))) if has_digit and n_words <= 12 else 0.0,
@@ -508,6 +523,13 @@ def page_features(lines: Sequence[str]) -> tuple[FloatArray, list[list[tuple[str
         lw_count[la] = lw_count.get(la, 0) + 1
     same_first = np.array([fw_count[f] - 1 for f in first_words], dtype=np.float64)
     same_last = np.array([lw_count[la] - 1 for la in last_words], dtype=np.float64)
+    # A comment thread: from the first of at least two comment headers to the end.
+    headers = np.flatnonzero(raw[:, _I_COMMENT_HEADER])
+    in_thread = idx >= headers[0] if len(headers) >= 2 else np.zeros(n, dtype=bool)
+    # Hard-wrapped prose: a line that goes on from an unfinished one, or is continued.
+    lower = raw[:, _I_STARTS_LOWER] > 0
+    continues_prev = lower & (np.concatenate([[1.0], term[:-1]]) == 0)
+    continued_next = (term == 0) & np.concatenate([lower[1:], [False]])
     context = np.column_stack(
         [
             idx / max(1, n - 1),
@@ -530,6 +552,10 @@ def page_features(lines: Sequence[str]) -> tuple[FloatArray, list[list[tuple[str
             comment_before > 0,
             np.log1p(same_first),
             np.log1p(same_last),
+            np.full(n, math.log1p(len(headers))),
+            in_thread,
+            continues_prev,
+            continued_next,
         ]
     ).astype(np.float64)
     return np.hstack([raw, context]), cues
@@ -613,6 +639,13 @@ def meta_lines(x: FloatArray) -> NDArray[np.bool_]:
         & (x[:, c["cue_meta"]] > 0)
     )
     out: NDArray[np.bool_] = (before_body & kind) | dateline
+    return out
+
+
+def comment_thread_lines(x: FloatArray) -> NDArray[np.bool_]:
+    """Lines of a page's reader comment thread (from its first of at least two comment
+    headers on), from its :func:`page_features` matrix."""
+    out: NDArray[np.bool_] = x[:, _COL["in_comment_thread"]] > 0
     return out
 
 

@@ -9,15 +9,29 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from pipeline.config import BoilerplateSettings, load_settings
-from pipeline.detectors.boilerplate import BoilerplateDetector, LineTable
+from pipeline.detectors.boilerplate import (
+    BoilerplateDetector,
+    LineTable,
+    comment_thread_lines,
+    page_features,
+)
 from pipeline.text import Document
-from pipeline.training.boilerplate_injection import POSITIONS, inject_boilerplate
+from pipeline.training.boilerplate_injection import (
+    POSITIONS,
+    inject_boilerplate,
+    reshape_content,
+)
 from pipeline.training.sources import BOILERPLATE_SETS, bbc_articles, boilerplate_lines
 from pipeline.training.splits import split_of
 
 PageSplit = Literal["train", "dev"]
 DEV_PERCENT = 20
+COMMENT_THREAD_SHARE = 0.25
+# Training labels of content lines in comment threads (1: boilerplate, our policy).
+COMMENT_POLICY: int | None = 1
 
 
 def page_split(page_id: str) -> PageSplit:
@@ -35,8 +49,14 @@ class LabelledPage:
     labels: list[int]
 
 
-def shared_pages(set_name: str, split: PageSplit | Literal["all"] = "all") -> list[LabelledPage]:
-    """Pages of one shared set (blank lines dropped), restricted to ``split``."""
+def shared_pages(
+    set_name: str, split: PageSplit | Literal["all"] = "all", comment_policy: int | None = None
+) -> list[LabelledPage]:
+    """Pages of one shared set (blank lines dropped), restricted to ``split``.
+
+    ``comment_policy`` (1 or -1) relabels content lines inside a reader comment thread
+    (:func:`comment_thread_lines`) as boilerplate or ambiguous: for us comments are page
+    furniture, while CleanEval's gold keeps them as content. ``None`` keeps the gold."""
     pages: dict[str, LabelledPage] = {}
     for row in boilerplate_lines(set_name):
         if not row.text.strip():
@@ -46,17 +66,30 @@ def shared_pages(set_name: str, split: PageSplit | Literal["all"] = "all") -> li
         page = pages.setdefault(row.page_id, LabelledPage(row.page_id, [], []))
         page.lines.append(row.text)
         page.labels.append(-1 if row.ambiguous else int(row.is_boilerplate))
+    if comment_policy is not None:
+        for page in pages.values():
+            thread = comment_thread_lines(page_features(page.lines)[0])
+            for i in np.flatnonzero(thread):
+                if page.labels[i] == 0:
+                    page.labels[i] = comment_policy
     return list(pages.values())
 
 
 def injected_pages(
     texts: Sequence[str], seed: int = 0, headlines: Sequence[str] = (), prefix: str = "bbc"
 ) -> list[LabelledPage]:
-    """Each text with junk injected at a random position (sometimes two), labelled by line."""
+    """Each text, laid out like a scraped page (:func:`reshape_content`), with junk injected
+    at a random position (sometimes two; a quarter of the pages end in a reader comment
+    thread), labelled by line."""
     rng = random.Random(seed)
     pages = []
     for k, text in enumerate(texts):
-        corruption = inject_boilerplate(text, rng, rng.choice(POSITIONS), headlines=headlines)
+        text = reshape_content(text, rng)
+        position = rng.choice(POSITIONS)
+        comments = 0
+        if rng.random() < COMMENT_THREAD_SHARE:
+            position, comments = "tail", rng.randint(2, 15)
+        corruption = inject_boilerplate(text, rng, position, headlines=headlines, comments=comments)
         new_text, spans = corruption.text, set(corruption.spans)
         if rng.random() < 0.3:
             second = inject_boilerplate(new_text, rng, rng.choice(POSITIONS), headlines=headlines)
@@ -92,11 +125,13 @@ def training_table(
     injected_articles: Sequence[str] | None = None,
     headlines: Sequence[str] = (),
     seed: int = 0,
+    comment_policy: int | None = COMMENT_POLICY,
 ) -> LineTable:
-    """Shared-set pages of ``split`` plus injected articles (train-split BBC by default)."""
+    """Shared-set pages of ``split`` (comment threads relabelled by ``comment_policy``, see
+    :func:`shared_pages`) plus injected articles (train-split BBC by default)."""
     pages: list[LabelledPage] = []
     for name in sets:
-        pages.extend(shared_pages(name, split))
+        pages.extend(shared_pages(name, split, comment_policy))
     if injected_articles is None:
         injected_articles, headlines = bbc_train_texts()
     pages.extend(injected_pages(injected_articles, seed, headlines))

@@ -28,6 +28,7 @@ from pipeline.training.boilerplate_data import (
     shared_pages,
     training_table,
 )
+from pipeline.text import Document
 from pipeline.training.sources import BOILERPLATE_SETS, bbc_articles
 from pipeline.training.splits import split_of
 
@@ -106,6 +107,7 @@ def evaluate_boilerplate(
         "articles": len(bbc_pages),
         "in_set": prf(bbc_pages, detector_labeller(in_set)),
     }
+    cross_labellers: dict[str, Labeller] = {}
     for name in sets:
         dev = shared_pages(name, "dev")
         labels = np.array([y for p in dev for y in p.labels])
@@ -123,6 +125,7 @@ def evaluate_boilerplate(
             entry["cross_set"]["trained_on"] = "+".join(others)
             entry["build_seconds_cross_set"] = secs
             bbc[f"cross_{'+'.join(others)}"] = prf(bbc_pages, detector_labeller(cross))
+            cross_labellers[f"cross_{'+'.join(others)}"] = detector_labeller(cross)
         if baselines:
             entry["c4"] = prf(dev, c4_boilerplate)
             entry["justext"] = prf(dev, justext_boilerplate)
@@ -131,6 +134,18 @@ def evaluate_boilerplate(
         bbc["c4"] = prf(bbc_pages, c4_boilerplate)
         bbc["justext"] = prf(bbc_pages, justext_boilerplate)
     result["bbc_injected"] = bbc
+    clean = [
+        [ln.text for ln in Document(a.text).content_lines]
+        for a in bbc_articles()
+        if split_of(a.id) == "test"
+    ]
+    flagged = {"in_set": detector_labeller(in_set), **cross_labellers}
+    if shipped is not None:
+        flagged["shipped"] = detector_labeller(shipped)
+    result["bbc_clean_test_flagged_share"] = {
+        name: round(sum(sum(f(lines)) for lines in clean) / sum(map(len, clean)), 4)
+        for name, f in flagged.items()
+    }
     return result
 
 
@@ -147,6 +162,8 @@ def format_report(result: dict[str, Any]) -> str:
                     f"{name:<14}{label:<26}{m['precision']:>7.3f}{m['recall']:>7.3f}"
                     f"{m['f1']:>7.3f}{m['false_positive_rate']:>7.3f}{m['lines']:>8}"
                 )
+    for name, share in result.get("bbc_clean_test_flagged_share", {}).items():
+        rows.append(f"{'bbc_clean':<14}{name:<26} share of clean test lines flagged {share:.4f}")
     return "\n".join(rows)
 
 

@@ -10,10 +10,12 @@ are exactly the :attr:`~pipeline.text.Document.lines` spans of the inserted line
 from __future__ import annotations
 
 import random
+import re
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from pipeline.text import Document
+from pipeline.text import STOPWORDS, Document
 from pipeline.training.corruption import Corruption
 
 Position = Literal["head", "tail", "middle"]
@@ -504,9 +506,11 @@ def inject_boilerplate(
     n_lines: int | None = None,
     *,
     headlines: Sequence[str] = (),
+    comments: int = 0,
 ) -> Corruption:
     """Insert ``n_lines`` junk lines (1-6 when ``None``) at the ``head`` (after the title
-    paragraph), ``tail`` or ``middle`` (between two body paragraphs) of ``text``.
+    paragraph), ``tail`` or ``middle`` (between two body paragraphs) of ``text``, followed
+    by a reader comment thread of ``comments`` comments (see :func:`comment_thread`).
 
     ``headlines`` (e.g. titles of other articles) feed "Related Posts" lists; synthetic
     headlines are used otherwise."""
@@ -526,6 +530,8 @@ def inject_boilerplate(
     else:
         at = paragraphs[-1].end
     blocks = junk_lines(rng, position, n_lines, headlines)
+    if comments > 0:
+        blocks.extend(comment_thread(rng, comments, article_sentences(text)))
 
     # Lay the junk out as paragraphs: a block together, or each of its lines alone.
     pieces: list[list[str]] = []
@@ -557,3 +563,235 @@ def inject_boilerplate(
         after = "\n\n" + after.lstrip("\n")
     new_text = before + "".join(inserted) + after
     return Corruption(new_text, "boilerplate", position, tuple(spans))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
+
+
+def article_sentences(text: str) -> list[str]:
+    """Mid-length sentences of an article's body (for comments that quote or paraphrase)."""
+    body = Document(text).paragraphs[1:]
+    out = [s for p in body for s in _SENTENCE_END.split(p.text.replace("\n", " "))]
+    return [s for s in out if 30 <= len(s) <= 200]
+
+
+# -- reader comment threads ------------------------------------------------------------------
+# For a news-quality product a comment thread after the article is page furniture, however
+# prose-like its lines are (dragnet labels comments boilerplate; CleanEval's gold keeps them).
+_HANDLES = ("jdawg77", "sunny_days", "Anonymous", "Guest", "mike_b", "TruthSeeker", "kat")
+_OPENERS = (
+    "Great post!",
+    "Thanks for sharing.",
+    "Totally agree.",
+    "I completely agree with you.",
+    "Love this.",
+    "Not sure I agree with this.",
+    "This is so true.",
+    "Well said.",
+    "Wow.",
+    "Interesting read, thanks.",
+    "Happy birthday!",
+    "Thank you, that did the trick.",
+    "Spot on.",
+    "lol",
+    "Keep writing…",
+    "Couldn't agree more!",
+    "Nice one.",
+    "Same here.",
+    "Exactly!",
+    "Great article as always.",
+    "Good job.",
+    "Thanks for the update.",
+)
+_CASUAL = (
+    "I have been reading your blog for years and this is one of the best posts yet.",
+    "My husband and I had the exact same experience last summer, it was a nightmare.",
+    "Does anyone know if this works with the older version?",
+    "I tried this and it didn't work for me, any ideas?",
+    "You guys are awesome, keep up the good work!",
+    "Honestly I think the whole thing is overblown.",
+    "Can't wait to see what happens next!!",
+    "This is exactly what I needed today :)",
+    "I shared this on Facebook and my friends loved it.",
+    "Not sure why people are so upset about this, it seems pretty reasonable to me.",
+    "I used to live there and it was never like that.",
+    "Where can I find more info on this?",
+    "Thanks so much for posting this, I had no idea.",
+    "Sorry but this is just wrong. Do your research.",
+    "I'm bookmarking this for later.",
+    "Great photos, by the way!",
+    "We did this with our kids and they had a blast.",
+    "Just my two cents.",
+    "Would love to hear more about how you got started.",
+    "You nailed it.",
+)
+_FRAMES = (
+    "I think {s}",
+    "Not sure about this. {s}",
+    "{s} Just saying.",
+    "Agreed. {s}",
+    "IMO {s}",
+    "The article says {s} Really?",
+    "{s}",
+)
+_AFTER = (
+    "Reply",
+    "Reply ↓",
+    "Log in to Reply",
+    "Report abuse",
+    "Permalink",
+    "Like",
+    "Flag",
+    "Quote",
+)
+
+
+_SCORES = ("Funny", "Insightful", "Interesting", "Informative", "Troll", "Flamebait")
+_BLOGS = ("blogspot.com", "wordpress.com", "tumblr.com", "com", "net")
+
+
+def _signature(rng: random.Random, name: str) -> str:
+    blog = f"http://{rng.choice((name.split()[0].lower(), 'my' + rng.choice(_HANDLES)))}"
+    blog += f".{rng.choice(_BLOGS)}"
+    return rng.choice((blog, f"xx, {blog}/", f"- {name.split()[0]}", "Cheers!", "Thanks", name))
+
+
+def _comment_header(rng: random.Random, name: str) -> list[str]:
+    date, time = _date(rng), _time(rng)
+    d = rng.randint(1, 28)
+    suffix = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd"}.get(d, "th")
+    day = f"{rng.choice(_MONTHS)} {d}{suffix}, {rng.randint(2004, 2023)}"
+    options = [
+        [f"{name} — {day}, {time}"],
+        [f"{name} says:", f"{date} at {time}"],
+        [f"{name} says:"],
+        [f"{name} on {date} at {time}"],
+        [f"Posted by: {name} at {date} {time}"],
+        [f"by {name} on {date} at {time}. #"],
+        [f"{name} | {date}"],
+        [name, f"{rng.randint(1, 23)} hours ago"],
+        [name, f"{day} at {time}"],
+        [f"{name} wrote:"],
+        [f"{name} said..."],
+        [f"{name} said,", f"{date} @ {time}"],
+        [f"{rng.choice(('Re:', 'Re: '))} (Score:{rng.randint(-1, 5)})"],
+        [f"Re:{rng.choice(_OPENERS)} (Score:{rng.randint(1, 5)}, {rng.choice(_SCORES)})"],
+        [f"{rng.randint(1, 28)} {rng.choice(_MONTHS)} {rng.randint(2004, 2023)} {time}"],
+        ["Link to this comment:", "Share", f"{date} {time}"],
+        [f"{name} {rng.choice(('replied', 'commented'))} {rng.randint(2, 11)} years ago"],
+    ]
+    return rng.choice(options)
+
+
+def _comment_body(rng: random.Random, sentences: Sequence[str]) -> list[str]:
+    lines: list[str] = []
+    if rng.random() < 0.4:
+        lines.append(rng.choice(_OPENERS))
+    for _ in range(rng.choice((0, 1, 1, 1, 2, 3))):
+        if sentences and rng.random() < 0.5:
+            s = rng.choice(sentences)
+            s = s[0].lower() + s[1:] if rng.random() < 0.5 else s
+            lines.append(rng.choice(_FRAMES).format(s=s))
+        else:
+            lines.append(rng.choice(_CASUAL))
+    if not lines:
+        lines.append(rng.choice(_OPENERS + _CASUAL))
+    if len(lines) > 1 and rng.random() < 0.5:  # one paragraph per comment, or one per sentence
+        lines = [" ".join(lines)]
+    return lines
+
+
+def comment_thread(
+    rng: random.Random, n_comments: int, sentences: Sequence[str] = ()
+) -> list[list[str]]:
+    """A reader comment thread of ``n_comments`` comments, as blocks of lines: an optional
+    heading ("12 Comments"), then per comment a name/date header, casual prose (openers,
+    stock remarks, or the article's own ``sentences`` framed as opinions), and sometimes a
+    "Reply" or vote line."""
+    blocks: list[list[str]] = []
+    if rng.random() < 0.7:
+        blocks.append(
+            [
+                rng.choice(
+                    (
+                        f"{max(n_comments, _n(rng))} Comments",
+                        f"{n_comments} Responses to “{rng.choice(_HEADLINE_OBJECTS)}”",
+                        "Comments",
+                        "Reader comments",
+                        f"Comments ({n_comments})",
+                        "Discussion",
+                        f"{n_comments} thoughts on this",
+                        "What readers are saying",
+                    )
+                )
+            ]
+        )
+    people = [
+        _name(rng) if rng.random() < 0.6 else rng.choice((*_FIRST, *_HANDLES))
+        for _ in range(max(1, n_comments))
+    ]
+    header_first = rng.random() < 0.75  # "Posted by: ..." sites put the header after the body
+    for k in range(n_comments):
+        header = _comment_header(rng, people[k])
+        body = _comment_body(rng, sentences)
+        if rng.random() < 0.25:
+            body.append(_signature(rng, people[k]))
+        block = [*header, *body] if header_first else [*body, *header]
+        if rng.random() < 0.3:
+            block.append(rng.choice(_AFTER))
+        if rng.random() < 0.1:
+            block.append(f"{_n(rng)} likes" if rng.random() < 0.5 else f"↑ {_n(rng)} ↓")
+        blocks.append(block)
+    return blocks
+
+
+# -- content in the shapes scraped pages give it ---------------------------------------------
+# Clean BBC text is one long paragraph per line; real pages also carry hard-wrapped prose
+# (CleanEval), subheadings and list items, all of them content. Without these shapes in the
+# training data "short line" or "no final full stop" would mean junk.
+
+
+def _subheading(rng: random.Random, paragraph: str) -> str | None:
+    toks = paragraph.split()[:30]
+    for _ in range(5):
+        n = rng.randint(2, 5)
+        if len(toks) <= n:
+            return None
+        i = rng.randrange(0, len(toks) - n)
+        pick = [t.strip(",.;:!?\"'“”()") for t in toks[i : i + n]]
+        if all(pick) and pick[0].lower() not in STOPWORDS and pick[-1].lower() not in STOPWORDS:
+            head = " ".join(pick)
+            if rng.random() < 0.3:
+                head = head.title()
+            return head[0].upper() + head[1:] + (":" if rng.random() < 0.15 else "")
+    return None
+
+
+def reshape_content(text: str, rng: random.Random) -> str:
+    """``text`` with its body laid out like a scraped page: hard-wrapped at 55-90 columns,
+    with subheadings between paragraphs, or with a paragraph's sentences as list items (each
+    style sometimes). The title (first paragraph) is kept as is; every line stays content."""
+    paragraphs = [p.text for p in Document(text).paragraphs]
+    if len(paragraphs) < 2:
+        return text
+    title, body = paragraphs[0], paragraphs[1:]
+    if rng.random() < 0.4:
+        out: list[str] = []
+        for para in body:
+            sub = _subheading(rng, para) if out and rng.random() < 0.25 else None
+            if sub:
+                out.append(sub)
+            if rng.random() < 0.12:
+                sentences = _SENTENCE_END.split(para.replace("\n", " "))
+                bullet = rng.choice(("- ", "• ", "* ", "", "1. "))
+                if bullet == "1. ":
+                    out.append("\n".join(f"{k + 1}. {s}" for k, s in enumerate(sentences)))
+                else:
+                    out.append("\n".join(bullet + s for s in sentences))
+            else:
+                out.append(para)
+        body = out
+    if rng.random() < 0.3:
+        width = rng.randint(55, 90)
+        body = ["\n".join(textwrap.wrap(p, width)) if len(p) > width else p for p in body]
+    return "\n\n".join([title, *body]) + ("\n" if text.endswith("\n") else "")

@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
+from pipeline.text import Document
 from pipeline.training.boilerplate_injection import Position, inject_boilerplate
 from pipeline.training.corruption import Corruption
-from pipeline.training.insertions import INSERTION_STYLES, pick_donor
+from pipeline.training.insertions import INSERTION_STYLES, pick_donor, resplit_paragraphs
 from pipeline.training.sources import SourceArticle, bbc_articles
 from pipeline.training.spinners import SPINNER_STYLES
 from pipeline.training.splits import Split, split_of
@@ -31,6 +32,11 @@ UNRELIABLE_KINDS = frozenset({"spin", "offtopic"})
 # Share of non-boilerplate variants (clean ones included) that first get scraper junk at the
 # head or tail, so boilerplate is independent of the reliability label, as in real feeds.
 JUNK_SHARE = 0.5
+# Layouts of the body, so the model sees what feeds hand on besides the BBC's: the original
+# blocks, one or two sentences per paragraph, or the whole body as a single paragraph (many
+# feeds strip paragraph breaks; then a pasted paragraph cannot be told apart, so off-topic
+# variants keep a layout with breaks).
+LAYOUTS = (("original", 0.6), ("resplit", 0.25), ("single", 0.15))
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class CorpusRecord:
     boilerplate: int
     spans: list[tuple[int, int]]  # of the variant's own corruption, in ``text``
     junk: str | None = None  # where scraper junk was added first ("head"/"tail"), if anywhere
+    layout: str = "original"
 
     @classmethod
     def from_json(cls, line: str) -> CorpusRecord:
@@ -56,7 +63,11 @@ class CorpusRecord:
 
 
 def _record(
-    source: SourceArticle, text: str, corruption: Corruption | None, junk: str | None
+    source: SourceArticle,
+    text: str,
+    corruption: Corruption | None,
+    junk: str | None,
+    layout: str,
 ) -> CorpusRecord:
     kind = corruption.kind if corruption else None
     variant = f"{corruption.kind}:{corruption.style}" if corruption else "clean"
@@ -74,6 +85,7 @@ def _record(
         boilerplate=int(kind == "boilerplate" or junk is not None),
         spans=list(corruption.spans) if corruption else [],
         junk=junk,
+        layout=layout,
     )
 
 
@@ -124,14 +136,29 @@ def _boilerplate(
     return inject_boilerplate(text, rng, position, headlines=headlines)
 
 
-def _scraper_junk(
-    article: SourceArticle, pool: Sequence[SourceArticle], rng: random.Random
-) -> tuple[str, str | None]:
-    """The article's text, with junk at its head or tail for a ``JUNK_SHARE`` of calls."""
-    if rng.random() >= JUNK_SHARE:
-        return article.text, None
+def _laid_out(text: str, rng: random.Random, allow_single: bool) -> tuple[str, str]:
+    """The article in a layout drawn from ``LAYOUTS``, and the layout's name."""
+    layout = rng.choices([n for n, _ in LAYOUTS], weights=[w for _, w in LAYOUTS])[0]
+    if layout == "resplit":
+        return resplit_paragraphs(text, rng), layout
+    if layout == "single" and allow_single:
+        paragraphs = Document(text).paragraphs
+        if len(paragraphs) > 2:
+            body = " ".join(p.text.replace("\n", " ") for p in paragraphs[1:])
+            return f"{paragraphs[0].text}\n\n{body}\n", layout
+    return text, "original"
+
+
+def _base_text(
+    article: SourceArticle, pool: Sequence[SourceArticle], rng: random.Random, variant: str
+) -> tuple[str, str | None, str]:
+    """What a variant corrupts: the article in some layout, with scraper junk at its head or
+    tail for a ``JUNK_SHARE`` of variants (not for boilerplate variants, which add their own)."""
+    text, layout = _laid_out(article.text, rng, allow_single=not variant.startswith("offtopic:"))
+    if variant.startswith("boilerplate:") or rng.random() >= JUNK_SHARE:
+        return text, None, layout
     position: Position = "head" if rng.random() < 0.5 else "tail"
-    return _boilerplate(position, article.text, article, pool, rng).text, position
+    return _boilerplate(position, text, article, pool, rng).text, position, layout
 
 
 def build_corpus(articles: Sequence[SourceArticle], seed: int = 0) -> Iterator[CorpusRecord]:
@@ -144,18 +171,15 @@ def build_corpus(articles: Sequence[SourceArticle], seed: int = 0) -> Iterator[C
     for article in articles:
         rng = random.Random(f"{seed}:{article.id}")
         pool = by_split[split_of(article.id)]
-        text, junk = _scraper_junk(article, pool, rng)
-        yield _record(article, text, None, junk)
+        text, junk, layout = _base_text(article, pool, rng, "clean")
+        yield _record(article, text, None, junk, layout)
         for name, make in styles.items():
-            if name.startswith("boilerplate:"):
-                text, junk = article.text, None
-            else:
-                text, junk = _scraper_junk(article, pool, rng)
+            text, junk, layout = _base_text(article, pool, rng, name)
             try:
                 corruption = make(text, article, pool, rng)
             except ValueError:
                 continue
-            yield _record(article, text, corruption, junk)
+            yield _record(article, text, corruption, junk, layout)
 
 
 def write_corpus(records: Iterator[CorpusRecord], folder: Path) -> dict[str, int]:

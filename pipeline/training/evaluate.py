@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from sklearn.calibration import calibration_curve
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, f1_score, roc_auc_score
 from sklearn.pipeline import make_pipeline
@@ -28,12 +29,11 @@ from pipeline.model import DEFAULT_MODEL, ReliabilityModel, card_path, read_card
 from pipeline.training.boilerplate_eval import evaluate_boilerplate
 from pipeline.training.corpus import CorpusRecord, read_corpus
 from pipeline.training.featurize import featurize
+from pipeline.training.floors import check_floors
 from pipeline.training.insertions import evaluate_offtopic
-from pipeline.training.sources import bbc_articles
+from pipeline.training.sources import OTHER_NEWS, DataUnavailable, bbc_articles, other_news
 from pipeline.training.splits import split_of
 from pipeline.training.train import fit_part
-
-FLOORS = Path(__file__).resolve().parents[2] / "models" / "metric_floors.json"
 
 
 def _features(
@@ -67,6 +67,69 @@ def reliability_metrics(
         "accuracy_at_0.5": float(((proba >= 0.5) == y).mean()),
         "mean_reliability_by_variant": by_variant,
     }
+
+
+def calibration_bins(
+    y: NDArray[np.int_], proba: NDArray[np.float64], n_bins: int = 10
+) -> list[dict[str, float]]:
+    """Reliability-diagram points: mean predicted vs observed share reliable, per bin."""
+    observed, predicted = calibration_curve(y, proba, n_bins=n_bins, strategy="quantile")
+    return [
+        {"predicted": round(float(p), 4), "observed": round(float(o), 4)}
+        for p, o in zip(predicted, observed, strict=True)
+    ]
+
+
+def save_reliability_diagram(bins: list[dict[str, float]], path: Path) -> bool:
+    """Draw the calibration diagram as PNG when matplotlib (the ``plots`` extra) is there."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.5, 4.5), dpi=120)
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
+    ax.plot(
+        [b["predicted"] for b in bins],
+        [b["observed"] for b in bins],
+        marker="o",
+        label="unspun reliability",
+    )
+    ax.set_xlabel("predicted reliability (bin mean)")
+    ax.set_ylabel("observed share of reliable articles")
+    ax.set_title("Reliability diagram, corpus test split")
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
+def other_sources(model: ReliabilityModel, n_jobs: int, limit: int = 1500) -> dict[str, Any]:
+    """Clean news of other sources/eras, never trained on: how often each signal fires and
+    how often the verdict is not ``reliable`` (all of these are false positives)."""
+    out: dict[str, Any] = {}
+    for name in OTHER_NEWS:
+        try:
+            articles = other_news(name, limit)
+        except DataUnavailable as exc:
+            out[name] = {"unavailable": str(exc)}
+            continue
+        X = featurize(model.features, [a.text for a in articles], n_jobs=n_jobs)
+        signals = model.signals(X)
+        reliability = model.reliability(X)
+        verdicts = [model.verdict(float(r)) for r in reliability]
+        out[name] = {
+            "n": len(articles),
+            "spin_fpr": float((signals["spin"] >= 0.5).mean()),
+            "offtopic_fpr": float((signals["offtopic"] >= 0.5).mean()),
+            "not_reliable_rate": float(np.mean([v != "reliable" for v in verdicts])),
+            "unreliable_rate": float(np.mean([v == "unreliable" for v in verdicts])),
+            "mean_reliability": float(reliability.mean()),
+        }
+    return out
 
 
 def spin_transfer(
@@ -111,30 +174,6 @@ def spin_transfer(
     return out
 
 
-def flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    flat: dict[str, float] = {}
-    for key, value in metrics.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{name}."))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            flat[name] = float(value)
-    return flat
-
-
-def check_floors(metrics: dict[str, Any], floors_path: Path = FLOORS) -> list[str]:
-    """Metrics below their pinned floor, as lines; a floor naming no metric is an error too."""
-    floors: dict[str, float] = json.loads(floors_path.read_text(encoding="utf-8"))["floors"]
-    flat = flatten(metrics)
-    below = []
-    for name, floor in floors.items():
-        if name not in flat:
-            below.append(f"{name}: missing (floor {floor})")
-        elif flat[name] < floor:
-            below.append(f"{name} = {flat[name]:.4f} < floor {floor}")
-    return below
-
-
 def run_evaluation(
     model: ReliabilityModel,
     model_path: Path | None,
@@ -153,8 +192,15 @@ def run_evaluation(
     held_out = [a for a in bbc_articles() if split_of(a.id) == "test"]
     offtopic_detector = next(d for d in model.features.detectors if d.name == "offtopic")
     boilerplate_detector = next(d for d in model.features.detectors if d.name == "boilerplate")
+    reliability = reliability_metrics(model, X_test, test, base_rate)
+    bins = calibration_bins(np.array([r.reliable for r in test]), model.reliability(X_test))
+    reliability["calibration_bins"] = bins
+    diagram = output.parent / "reliability_diagram.png"
+    if save_reliability_diagram(bins, diagram):
+        echo(f"wrote {diagram}")
     metrics: dict[str, Any] = {
-        "reliability": reliability_metrics(model, X_test, test, base_rate),
+        "reliability": reliability,
+        "other_sources_clean": other_sources(model, n_jobs),
         "spin_leave_one_style_out": spin_transfer(model, X_train, train, X_test, test),
         "offtopic_paragraphs": evaluate_offtopic(offtopic_detector, held_out, random.Random(7)),  # type: ignore[arg-type]
         "boilerplate_lines": evaluate_boilerplate(
@@ -188,6 +234,16 @@ def render(metrics: dict[str, Any]) -> str:
     for style, m in metrics["spin_leave_one_style_out"].items():
         extra = f"   clean FPR {m['clean_fpr']:.3f}" if "clean_fpr" in m else ""
         lines.append(f"  {style:<24} AUC {m['roc_auc']:.4f}   F1 {m['f1']:.4f}{extra}")
+    lines.append("== clean news of other sources (never trained on): false-positive rates ==")
+    for source, m in metrics["other_sources_clean"].items():
+        if "unavailable" in m:
+            lines.append(f"  {source:<12} unavailable: {m['unavailable']}")
+            continue
+        lines.append(
+            f"  {source:<12} n={m['n']:<5} spin FPR {m['spin_fpr']:.3f}   offtopic FPR "
+            f"{m['offtopic_fpr']:.3f}   not 'reliable' {m['not_reliable_rate']:.3f}   "
+            f"'unreliable' {m['unreliable_rate']:.3f}"
+        )
     lines.append("== off-topic paragraphs (test split) ==")
     for style, m in metrics["offtopic_paragraphs"].items():
         if isinstance(m, dict) and "f1" in m:

