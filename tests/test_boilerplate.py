@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_settings
-from pipeline.detectors.boilerplate import BoilerplateDetector, LineTable
+from pipeline.detectors.boilerplate import (
+    BoilerplateDetector,
+    LineTable,
+    comment_thread_lines,
+    page_features,
+)
 from pipeline.text import Document
 from pipeline.training.baselines import c4_boilerplate, c4_line_is_boilerplate, justext_boilerplate
 from pipeline.training.boilerplate_data import (
@@ -18,7 +23,11 @@ from pipeline.training.boilerplate_data import (
     page_split,
     shared_pages,
 )
-from pipeline.training.boilerplate_injection import POSITIONS, inject_boilerplate
+from pipeline.training.boilerplate_injection import (
+    POSITIONS,
+    inject_boilerplate,
+    reshape_content,
+)
 from pipeline.training.sources import (
     BOILERPLATE_SETS,
     DataUnavailable,
@@ -94,10 +103,14 @@ def test_seed_body_paragraphs_and_title_are_not_flagged(
     findings = detector.detect(doc).findings
     flagged = {f.text for f in findings}
     assert doc.content_lines[0].start not in {f.start for f in findings}, "title flagged"
+    title = doc.content_lines[0].text
+    # A repeat of the title in the footer (004, beside "Related Posts") is template junk.
     body = [
         line.text
         for line in doc.content_lines[1:]
-        if len(line.text.split()) >= 12 and not line.text.startswith(tuple(SEED_JUNK[seed]))
+        if len(line.text.split()) >= 12
+        and not line.text.startswith(tuple(SEED_JUNK[seed]))
+        and line.text != title
     ]
     assert body
     wrongly = [b[:60] for b in body if b in flagged]
@@ -211,3 +224,47 @@ def test_page_split_is_by_page() -> None:
     dev = sum(page_split(i) == "dev" for i in ids) / len(ids)
     assert 0.15 < dev < 0.25
     assert page_split("cleaneval/7") == page_split("cleaneval/7")
+
+
+def test_comment_threads_are_injected_as_lines_and_detected(
+    detector: BoilerplateDetector, bbc: list[SourceArticle]
+) -> None:
+    heldout = [a for a in bbc if split_of(a.id) == "dev"][:60]
+    rng = random.Random(11)
+    found = total = 0
+    for article in heldout:
+        corruption = inject_boilerplate(article.text, rng, "tail", 1, comments=6)
+        doc = Document(corruption.text)
+        assert set(corruption.spans) <= {(ln.start, ln.end) for ln in doc.lines}
+        assert len(corruption.spans) >= 7  # one junk line + at least a line per comment
+        flagged = {(f.start, f.end) for f in detector.detect(doc).findings}
+        found += len(flagged & set(corruption.spans))
+        total += len(corruption.spans)
+        kept = [ln.text for ln in doc.content_lines if (ln.start, ln.end) not in corruption.spans]
+        assert kept == [ln.text for ln in Document(article.text).content_lines]
+    assert found / total >= 0.8, f"comment thread recall {found / total:.2f}"
+
+
+def test_comment_thread_lines_follow_repeated_headers() -> None:
+    lines = [
+        "A title",
+        "The article body is a long paragraph of prose that ends with a full stop.",
+        "Chef Mark Garcia — July 17th, 2012, 6:18 pm",
+        "Love what you are doing here.",
+        "Raechel Lambert — July 18th, 2012, 8:12 am",
+        "Loaned $35, happy birthday.",
+    ]
+    thread = comment_thread_lines(page_features(lines)[0])
+    assert thread.tolist() == [False, False, True, True, True, True]
+    assert not comment_thread_lines(page_features(lines[:4])[0]).any()  # one header only
+
+
+def test_reshaped_content_keeps_the_text(bbc: list[SourceArticle]) -> None:
+    rng = random.Random(5)
+    shapes = set()
+    for article in bbc[:80]:
+        new = reshape_content(article.text, rng)
+        assert new.split("\n", 1)[0] == article.text.split("\n", 1)[0]
+        assert set(article.text.split()) <= set(new.split())  # no word lost
+        shapes.add(max(len(ln.text) for ln in Document(new).content_lines[1:]) <= 90)
+    assert shapes == {True, False}  # some articles hard-wrapped, some not

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -18,6 +19,7 @@ class GateResult:
     verdict: str | None
     passed: bool
     reason: str
+    allowed: bool = False  # below the threshold but on the feed's allow-list
 
 
 def _reason(record: dict[str, Any], min_score: float) -> str:
@@ -39,11 +41,19 @@ class GateReport:
     results: tuple[GateResult, ...]
 
     @classmethod
-    def from_records(cls, records: list[dict[str, Any]], min_score: float) -> GateReport:
+    def from_records(
+        cls,
+        records: list[dict[str, Any]],
+        min_score: float,
+        allowed: frozenset[str] = frozenset(),
+    ) -> GateReport:
+        """Judge each record; ids in ``allowed`` pass whatever their score (a known baseline)."""
         results = []
         for record in records:
             reliability = record.get("reliability") if record["error"] is None else None
-            passed = reliability is not None and reliability >= min_score
+            above = reliability is not None and reliability >= min_score
+            on_list = not above and record["id"] in allowed
+            passed = above or on_list
             results.append(
                 GateResult(
                     record["id"],
@@ -52,6 +62,7 @@ class GateReport:
                     record.get("verdict"),
                     passed,
                     _reason(record, min_score),
+                    on_list,
                 )
             )
         return cls(min_score, tuple(results))
@@ -66,8 +77,12 @@ class GateReport:
 
     def summary(self) -> str:
         n, bad = len(self.results), len(self.failures)
+        allowed = sum(r.allowed for r in self.results)
         state = "passed" if self.passed else "failed"
-        return f"unspun gate {state}: {n - bad} of {n} articles at or above {self.min_score:.2f}"
+        note = f" ({allowed} allowed by the allow-list)" if allowed else ""
+        return (
+            f"unspun gate {state}: {n - bad} of {n} articles at or above {self.min_score:.2f}{note}"
+        )
 
     def render(self, fmt: str) -> str:
         if fmt == "json":
@@ -117,3 +132,20 @@ def _escape_data(text: str) -> str:
 
 def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def read_allow_list(path: Path) -> frozenset[str]:
+    """Article ids, one per line; blank lines and ``#`` comments ignored."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()
+    )
+
+
+def allow_list_text(report: GateReport) -> str:
+    """An allow-list accepting today's failures, to adopt the gate on an existing feed."""
+    header = f"# unspun gate allow-list: articles below {report.min_score:.2f} accepted as known\n"
+    body = "".join(
+        f"{r.id}  # {r.reason[:80]}\n" for r in report.results if not r.passed or r.allowed
+    )
+    return header + body

@@ -20,6 +20,7 @@ import numpy as np
 
 from pipeline.config import BoilerplateSettings, load_settings
 from pipeline.detectors.boilerplate import BoilerplateDetector
+from pipeline.text import Document
 from pipeline.training.baselines import c4_boilerplate, justext_boilerplate
 from pipeline.training.boilerplate_data import (
     LabelledPage,
@@ -28,7 +29,6 @@ from pipeline.training.boilerplate_data import (
     shared_pages,
     training_table,
 )
-from pipeline.text import Document
 from pipeline.training.sources import BOILERPLATE_SETS, bbc_articles
 from pipeline.training.splits import split_of
 

@@ -793,5 +793,10 @@ def reshape_content(text: str, rng: random.Random) -> str:
         body = out
     if rng.random() < 0.3:
         width = rng.randint(55, 90)
-        body = ["\n".join(textwrap.wrap(p, width)) if len(p) > width else p for p in body]
+        body = [
+            "\n".join(textwrap.wrap(p, width, break_long_words=False, break_on_hyphens=False))
+            if len(p) > width
+            else p
+            for p in body
+        ]
     return "\n\n".join([title, *body]) + ("\n" if text.endswith("\n") else "")

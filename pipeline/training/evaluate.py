@@ -33,7 +33,7 @@ from pipeline.training.floors import check_floors
 from pipeline.training.insertions import evaluate_offtopic
 from pipeline.training.sources import OTHER_NEWS, DataUnavailable, bbc_articles, other_news
 from pipeline.training.splits import split_of
-from pipeline.training.train import fit_part
+from pipeline.training.train import UNDETECTABLE_VARIANTS, fit_part
 
 
 def _features(
@@ -59,9 +59,12 @@ def reliability_metrics(
     for variant in sorted({r.variant for r in records}):
         mask = np.array([r.variant == variant for r in records])
         by_variant[variant] = round(float(proba[mask].mean()), 4)
+    detectable = np.array([r.variant not in UNDETECTABLE_VARIANTS for r in records])
     return {
         "n": len(records),
         "roc_auc": float(roc_auc_score(y, proba)),
+        "roc_auc_without_undetectable": float(roc_auc_score(y[detectable], proba[detectable])),
+        "brier_without_undetectable": float(brier_score_loss(y[detectable], proba[detectable])),
         "brier": float(brier_score_loss(y, proba)),
         "baseline_brier_base_rate": float(brier_score_loss(y, np.full(len(y), base_rate))),
         "accuracy_at_0.5": float(((proba >= 0.5) == y).mean()),
@@ -229,6 +232,9 @@ def render(metrics: dict[str, Any]) -> str:
         "== reliability (corpus test split) ==",
         f"  ROC AUC {r['roc_auc']:.4f}   Brier {r['brier']:.4f}   "
         f"(base-rate baseline Brier {r['baseline_brier_base_rate']:.4f})   n={r['n']}",
+        f"  without {', '.join(sorted(UNDETECTABLE_VARIANTS))} (no detector evidence): "
+        f"ROC AUC {r['roc_auc_without_undetectable']:.4f}   "
+        f"Brier {r['brier_without_undetectable']:.4f}",
         "== spin, leave-one-spinner-out (held-out style vs clean, test split) ==",
     ]
     for style, m in metrics["spin_leave_one_style_out"].items():

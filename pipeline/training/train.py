@@ -30,6 +30,12 @@ from pipeline.training.sources import BBC_LICENCE, bbc_articles
 from pipeline.training.splits import split_of, train_part
 
 READABILITY_SAMPLE = 600
+# Variants no detector has evidence for (a thesaurus spinner outside the lexicon: measured
+# leave-one-style-out AUC ~0.54). Labelled unreliable but indistinguishable from clean, they
+# only teach the model to doubt every article (clean news of other sources went from 13% to
+# 68% "not reliable" with them), so the classifier and heads are fitted without them;
+# `make evaluate` still scores them in the test split and reports them.
+UNDETECTABLE_VARIANTS = frozenset({"spin:content_word"})
 
 
 def build_detectors(seed: int = 0, log: Callable[[str], None] = print) -> list[Detector]:
@@ -61,6 +67,11 @@ def fit_part(records: list[CorpusRecord]) -> list[CorpusRecord]:
     return [r for r in records if train_part(r.source_id) == "fit"]
 
 
+def learnable(records: list[CorpusRecord]) -> list[CorpusRecord]:
+    """Records the classifier is fitted on: all but ``UNDETECTABLE_VARIANTS``."""
+    return [r for r in records if r.variant not in UNDETECTABLE_VARIANTS]
+
+
 def train_model(
     corpus: Path,
     output: Path,
@@ -72,7 +83,7 @@ def train_model(
     settings = load_settings()
     log("building detectors on the train split")
     features = DetectorFeatures(build_detectors(seed, log))
-    train_records = fit_part(read_corpus(corpus, "train"))
+    train_records = learnable(fit_part(read_corpus(corpus, "train")))
     dev_records = read_corpus(corpus, "dev")
     features.fit([r.text for r in train_records[:1]])
     log(f"featurizing {len(train_records)} train and {len(dev_records)} dev articles")
@@ -99,6 +110,7 @@ def train_model(
             "train_records": len(train_records),
             "dev_records": len(dev_records),
             "variants": sorted({r.variant for r in train_records}),
+            "left_out_of_fitting": sorted(UNDETECTABLE_VARIANTS),
             "label": "unreliable = any spin or off-topic insertion; clean articles and articles "
             "with boilerplate only are reliable (boilerplate has its own signal)",
         },
