@@ -12,6 +12,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 # Words: letters/digits with inner apostrophes (straight or curly) and hyphens.
 WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
@@ -41,8 +42,9 @@ class Span:
     text: str
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A word with its offsets (a tuple: an article makes hundreds, so creation is hot)."""
+
     start: int
     end: int
     text: str

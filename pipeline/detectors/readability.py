@@ -126,7 +126,7 @@ class ReadabilityDetector(Detector):
         return (*_FEATURES, "atypicality")
 
     def detect(self, doc: Document) -> Detection:
-        profile = readability_profile(doc.text) if doc.tokens else [0.0] * len(_FEATURES)
+        profile = readability_profile(doc.text)
         z = (np.asarray(profile) - self.mean_) / self.std_
         worst = float(np.max(np.abs(z)))
         atypicality = 0.0 if math.isnan(worst) else min(1.0, worst / (2 * 1.96))
