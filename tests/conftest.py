@@ -18,10 +18,15 @@ def seed_path(prefix: str) -> Path:
     return path
 
 
+def seed_text(prefix: str) -> str:
+    """A seed's text exactly as the readers read it (UTF-8, no newline translation)."""
+    return seed_path(prefix).read_bytes().decode("utf-8")
+
+
 @pytest.fixture(scope="session")
 def seeds() -> dict[str, str]:
-    """Seed texts by their three-digit prefix, read exactly as the readers read them."""
-    return {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+    """Seed texts by their three-digit prefix."""
+    return {p.name[:3]: seed_text(p.name[:3]) for p in sorted(SEEDS.glob("*.txt"))}
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pickle
 import random
-from pathlib import Path
 
 import pytest
 
@@ -37,7 +36,7 @@ from pipeline.training.sources import (
 )
 from pipeline.training.splits import split_of
 
-SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "seeds"
+from .conftest import seed_text
 
 # Junk lines of the seeds (prefixes) that must be flagged.
 SEED_JUNK = {
@@ -51,11 +50,6 @@ SEED_JUNK = {
     "003": ["Views: 87", "Comments: 0", "Your email address will not be published."],
     "004": ["sy88pgw (completely new York)", "Related Posts", "About The Author", "Add Comment"],
 }
-
-
-def _seed(prefix: str) -> str:
-    (path,) = SEEDS.glob(f"{prefix}_*.txt")
-    return path.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +83,7 @@ def _flagged(detector: BoilerplateDetector, text: str) -> list[str]:
 
 @pytest.mark.parametrize("seed", sorted(SEED_JUNK))
 def test_seed_junk_lines_are_flagged(detector: BoilerplateDetector, seed: str) -> None:
-    flagged = _flagged(detector, _seed(seed))
+    flagged = _flagged(detector, seed_text(seed))
     for junk in SEED_JUNK[seed]:
         assert any(f.startswith(junk) for f in flagged), f"{seed}: {junk!r} not flagged"
 
@@ -98,7 +92,7 @@ def test_seed_junk_lines_are_flagged(detector: BoilerplateDetector, seed: str) -
 def test_seed_body_paragraphs_and_title_are_not_flagged(
     detector: BoilerplateDetector, seed: str
 ) -> None:
-    text = _seed(seed)
+    text = seed_text(seed)
     doc = Document(text)
     findings = detector.detect(doc).findings
     flagged = {f.text for f in findings}
@@ -119,7 +113,7 @@ def test_seed_body_paragraphs_and_title_are_not_flagged(
 
 def test_findings_are_whole_lines(detector: BoilerplateDetector) -> None:
     for seed in SEED_JUNK:
-        text = _seed(seed)
+        text = seed_text(seed)
         doc = Document(text)
         lines = {(line.start, line.end) for line in doc.lines}
         detection = detector.detect(doc)
@@ -134,7 +128,7 @@ def test_findings_are_whole_lines(detector: BoilerplateDetector) -> None:
 
 
 def test_reasons_name_the_cue(detector: BoilerplateDetector) -> None:
-    findings = detector.detect(Document(_seed("000"))).findings
+    findings = detector.detect(Document(seed_text("000"))).findings
     reasons = {f.text: f.reason for f in findings}
     assert "leave a reply" in reasons["Leave A Reply"]
 
@@ -193,7 +187,7 @@ def test_injection_line_count_and_validation(bbc: list[SourceArticle]) -> None:
 
 def test_detector_pickles(detector: BoilerplateDetector) -> None:
     clone = pickle.loads(pickle.dumps(detector))
-    text = _seed("001")
+    text = seed_text("001")
     assert clone.detect(Document(text)) == detector.detect(Document(text))
     assert len(pickle.dumps(detector)) < 100_000
 
@@ -212,7 +206,7 @@ def test_c4_baseline() -> None:
 
 
 def test_justext_baseline_labels_every_line() -> None:
-    lines = [line.text for line in Document(_seed("000")).content_lines]
+    lines = [line.text for line in Document(seed_text("000")).content_lines]
     verdicts = justext_boilerplate(lines)
     assert len(verdicts) == len(lines)
     assert verdicts[-1]  # "Your email address will not be published."

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pickle
 import random
-from pathlib import Path
 
 import pytest
 
@@ -20,13 +19,7 @@ from pipeline.training.insertions import (
 from pipeline.training.sources import SourceArticle, bbc_articles
 from pipeline.training.splits import split_of
 
-SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "seeds"
-
-
-def seed_text(prefix: str) -> str:
-    (path,) = SEEDS.glob(f"{prefix}_*.txt")
-    with path.open(encoding="utf-8", newline="") as handle:
-        return handle.read()
+from .conftest import seed_text
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pickle
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,13 +21,7 @@ from pipeline.training.spinners import (
 )
 from pipeline.training.splits import split_of
 
-SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "seeds"
-
-
-def _seed(prefix: str) -> str:
-    (path,) = SEEDS.glob(f"{prefix}_*.txt")
-    with path.open(encoding="utf-8", newline="") as handle:
-        return handle.read()
+from .conftest import seed_text
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +41,7 @@ def _features(det: SpinDetector, texts: list[str]) -> dict[str, np.ndarray]:
 
 
 def test_seed_004_spinner_findings(spin_detector: SpinDetector) -> None:
-    text = _seed("004")
+    text = seed_text("004")
     detection = spin_detector.detect(Document(text))
     expected = {"in addition to": "and", "is actually": "is", "that will": "that"}
     hits = [
@@ -72,15 +65,15 @@ def test_seed_004_spinner_findings(spin_detector: SpinDetector) -> None:
 
 @pytest.mark.parametrize("prefix", ["000", "001", "003"])
 def test_clean_seeds_have_no_spin_findings(spin_detector: SpinDetector, prefix: str) -> None:
-    assert len(spin_detector.detect(Document(_seed(prefix))).findings) <= 1
+    assert len(spin_detector.detect(Document(seed_text(prefix))).findings) <= 1
 
 
 def test_seed_004_features_above_clean_seeds(spin_detector: SpinDetector) -> None:
     names = spin_detector.feature_names()
-    spun = dict(zip(names, spin_detector.detect(Document(_seed("004"))).features, strict=True))
+    spun = dict(zip(names, spin_detector.detect(Document(seed_text("004"))).features, strict=True))
     for prefix in ("000", "001", "003"):
         clean = dict(
-            zip(names, spin_detector.detect(Document(_seed(prefix))).features, strict=True)
+            zip(names, spin_detector.detect(Document(seed_text(prefix))).features, strict=True)
         )
         assert spun["lexicon_rate"] > 10 * max(clean["lexicon_rate"], 0.5)
         assert spun["lexicon_strong_rate"] > clean["lexicon_strong_rate"] + 10
@@ -167,7 +160,7 @@ def test_function_word_spinner_is_like_seed_004() -> None:
 
 
 def test_detector_pickles(spin_detector: SpinDetector) -> None:
-    text = _seed("004")
+    text = seed_text("004")
     again = pickle.loads(pickle.dumps(spin_detector))
     assert again.detect(Document(text)) == spin_detector.detect(Document(text))
     assert len(pickle.dumps(spin_detector)) < 4_000_000
