@@ -269,11 +269,15 @@ def evaluate(
 ) -> None:
     """Print per-detector metrics beside baselines, write them as JSON, check the floors."""
     from pipeline.training.evaluate import run_evaluation
+    from pipeline.training.sources import DataUnavailable
 
     model = _load(model_path)
     if not (corpus / "test.jsonl").is_file():
         raise fail(f"{corpus}: no test.jsonl (run `make corpus` first)")
-    below = run_evaluation(model, model_path, corpus, output, n_jobs=jobs, echo=typer.echo)
+    try:
+        below = run_evaluation(model, model_path, corpus, output, n_jobs=jobs, echo=typer.echo)
+    except DataUnavailable as exc:
+        raise fail(str(exc)) from None
     if below:
         for line in below:
             typer.echo(f"unspun: below floor: {line}", err=True)

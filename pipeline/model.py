@@ -14,7 +14,7 @@ import json
 import os
 import platform
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -226,9 +226,3 @@ def load_model(path: Path | None = None) -> ReliabilityModel:
     if not isinstance(model, ReliabilityModel):
         raise ModelError(f"{path}: not an unspun model ({type(model).__name__})")
     return model
-
-
-def feature_columns(model: ReliabilityModel, names: Sequence[str]) -> list[int]:
-    """Indices of named features (``detector__feature``) in the feature matrix."""
-    all_names = list(model.features.get_feature_names_out())
-    return [all_names.index(n) for n in names]
