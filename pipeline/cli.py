@@ -142,10 +142,13 @@ def _output(path: Path | None, resume: bool) -> Iterator[tuple[IO[str], int]]:
     if path is None:
         yield sys.stdout, 0
         return
-    if resume:
-        handle, done = open_for_resume(path)
-    else:
-        handle, done = path.open("w", encoding="utf-8", buffering=1), 0
+    try:
+        if resume:
+            handle, done = open_for_resume(path)
+        else:
+            handle, done = path.open("w", encoding="utf-8", buffering=1), 0
+    except OSError as exc:
+        raise fail(f"{path}: cannot write: {exc.strerror or exc}") from None
     with handle:
         yield handle, done
 
@@ -226,10 +229,16 @@ def gate(
     if not report.results:
         raise fail("no input: no .txt or .jsonl articles under the given paths")
     typer.echo(report.render(fmt.value), nl=False)
-    if junit is not None:
-        junit.write_text(report.junit_xml(), encoding="utf-8")
-    if write_allow is not None:
-        write_allow.write_text(allow_list_text(report), encoding="utf-8")
+    for path, content in (
+        (junit, report.junit_xml),
+        (write_allow, lambda: allow_list_text(report)),
+    ):
+        if path is None:
+            continue
+        try:
+            path.write_text(content(), encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"{path}: cannot write: {exc.strerror or exc}") from None
     raise typer.Exit(EXIT_OK if report.passed else EXIT_SOME_FAILED)
 
 

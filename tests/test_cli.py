@@ -99,6 +99,10 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     assert code == 2 and "no input" in err
     code, _, err = run("score", str(SEEDS), "--format", "xml")
     assert code == 2
+    code, _, err = run("score", str(SEEDS), "--output", str(tmp_path / "no" / "dir.jsonl"))
+    assert code == 2 and "cannot write" in err and "Traceback" not in err
+    code, _, err = run("gate", str(SEEDS), "--junit", str(tmp_path / "no" / "dir.xml"))
+    assert code == 2 and "cannot write" in err
 
 
 def test_stdin_feed() -> None:
