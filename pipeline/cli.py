@@ -25,7 +25,7 @@ from rich.text import Text
 from pipeline.article import Article, ReadError
 from pipeline.config import load_settings
 from pipeline.io.output import open_for_resume
-from pipeline.io.readers import InputPathError, check_paths, read_inputs
+from pipeline.io.readers import STDIN, InputPathError, check_paths, input_files, read_inputs
 from pipeline.io.writers import RecordWriter
 from pipeline.model import DEFAULT_MODEL, ModelError, ReliabilityModel, load_model
 from pipeline.scoring import Scorer, records_parallel
@@ -168,10 +168,14 @@ def score(
     ] = False,
     engine: Annotated[Engine, typer.Option("--engine", help="Where to run.")] = Engine.local,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", envvar="RAY_ADDRESS", help="Ray cluster (default: local)."),
+    ] = None,
 ) -> None:
     """Score articles: one record per article, in input order."""
-    if engine is not Engine.local:
-        raise fail("--engine ray is not available in this version; use --jobs N")
+    if engine is Engine.ray:
+        _score_on_ray(paths, output, jobs, model_path, resume, fmt, ray_address)
     if resume and (output is None or fmt is not OutputFormat.jsonl):
         raise fail("--resume needs --output FILE and --format jsonl")
     try:
@@ -190,6 +194,44 @@ def score(
     if n_records + done == 0:
         raise fail("no input: no .txt or .jsonl articles under the given paths")
     raise typer.Exit(EXIT_SOME_FAILED if n_errors else EXIT_OK)
+
+
+def _score_on_ray(
+    paths: list[str],
+    output: Path | None,
+    jobs: int,
+    model_path: Path | None,
+    resume: bool,
+    fmt: OutputFormat,
+    address: str | None,
+) -> None:
+    """``score --engine ray``: result shards ``part-NNNNN.jsonl`` in ``--output`` DIR."""
+    from pipeline.ray_engine import RayUnavailable, score_on_ray
+
+    if output is None or STDIN in paths or resume or fmt is not OutputFormat.jsonl:
+        raise fail("--engine ray needs --output DIR, file or folder inputs, jsonl, no --resume")
+    try:
+        check_paths(paths)
+    except InputPathError as exc:
+        raise fail(str(exc)) from None
+    _load(model_path)  # refuse a bad model here, with its message, before starting Ray
+    files = list(input_files(paths))
+    if not files:
+        raise fail("no input: no .txt or .jsonl articles under the given paths")
+    try:
+        run = score_on_ray(
+            files,
+            output,
+            model_path or DEFAULT_MODEL,
+            load_settings().input.max_chars,
+            jobs,
+            address,
+        )
+    except RayUnavailable as exc:
+        raise fail(str(exc)) from None
+    for message in run.errors:
+        typer.echo(f"unspun: {message}", err=True)
+    raise typer.Exit(EXIT_SOME_FAILED if run.errors else EXIT_OK)
 
 
 @app.command()

@@ -43,14 +43,22 @@ def read_inputs(
     for path in paths:
         if path == STDIN:
             yield from _read_jsonl_bytes(stdin or sys.stdin.buffer, STDIN, None, max_chars)
-            continue
+        else:
+            for file, ident in input_files([path]):
+                yield from read_file(file, ident, max_chars)
+
+
+def input_files(paths: Sequence[str]) -> Iterator[tuple[Path, str]]:
+    """The files behind file and folder paths, in reading order, each with its id: the path
+    as given, or inside a folder the path relative to it. (``-`` has no file.)"""
+    for path in paths:
         root = Path(path)
         if root.is_dir():
             for file in sorted(p for p in root.rglob("*") if p.is_file()):
                 if file.suffix.lower() in ARTICLE_SUFFIXES:
-                    yield from read_file(file, file.relative_to(root).as_posix(), max_chars)
-        else:
-            yield from read_file(root, path, max_chars)
+                    yield file, file.relative_to(root).as_posix()
+        elif path != STDIN:
+            yield root, path
 
 
 def read_file(path: Path, ident: str, max_chars: int) -> Iterator[Article | ReadError]:
