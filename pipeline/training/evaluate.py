@@ -20,10 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.calibration import calibration_curve
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, f1_score, roc_auc_score
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from pipeline.model import DEFAULT_MODEL, ReliabilityModel, card_path, read_card
 from pipeline.training.boilerplate_eval import evaluate_boilerplate
@@ -32,6 +29,7 @@ from pipeline.training.featurize import featurize
 from pipeline.training.floors import check_floors
 from pipeline.training.insertions import evaluate_offtopic
 from pipeline.training.sources import OTHER_NEWS, DataUnavailable, bbc_articles, other_news
+from pipeline.training.spin_eval import leave_one_style_out
 from pipeline.training.splits import split_of
 from pipeline.training.train import UNDETECTABLE_VARIANTS, fit_part
 
@@ -144,29 +142,7 @@ def spin_transfer(
 ) -> dict[str, Any]:
     """Leave-one-spinner-out AUC/F1 of a head on the spin detector's features alone."""
     cols = model.feature_slices()["spin"]
-    styles = sorted({r.variant for r in train if r.spin})
-    out: dict[str, Any] = {}
-    for held_out in styles:
-        fit_mask = np.array(
-            [r.variant == "clean" or (r.spin == 1 and r.variant != held_out) for r in train],
-            dtype=bool,
-        )
-        test_mask = np.array([r.variant in ("clean", held_out) for r in test], dtype=bool)
-        head = make_pipeline(
-            StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced")
-        )
-        head.fit(
-            X_train[fit_mask][:, cols], [r.spin for r, m in zip(train, fit_mask, strict=True) if m]
-        )
-        y = np.array([r.spin for r, m in zip(test, test_mask, strict=True) if m])
-        proba = head.predict_proba(X_test[test_mask][:, cols])[:, 1]
-        out[held_out.removeprefix("spin:")] = {
-            "roc_auc": float(roc_auc_score(y, proba)),
-            "f1": float(f1_score(y, proba >= 0.5)),
-            "clean_fpr": float((proba[y == 0] >= 0.5).mean()),
-            "n_spun": int(y.sum()),
-            "n_clean": int((y == 0).sum()),
-        }
+    out = leave_one_style_out(X_train[:, cols], train, X_test[:, cols], test)
     # The shipped signal head (trained on every style) on the whole test split.
     y_all = np.array([r.spin for r in test])
     signal = model.signals(X_test)["spin"]

@@ -51,6 +51,35 @@ def head(x: npt.NDArray[np.float64], y: npt.NDArray[np.int_]) -> Pipeline:
     return model
 
 
+def leave_one_style_out(
+    x_train: npt.NDArray[np.float64],
+    train: list[CorpusRecord],
+    x_test: npt.NDArray[np.float64],
+    test: list[CorpusRecord],
+) -> dict[str, Any]:
+    """Per spinner style: a :func:`head` fitted on clean + the other styles (``train``), scored
+    on that style vs clean (``test``). Rows of ``x_*`` are the spin features of the records;
+    records of other kinds are ignored."""
+    out: dict[str, Any] = {}
+    for held_out in sorted({r.variant for r in train if r.spin}):
+        fit_mask = np.array(
+            [r.variant == "clean" or (r.spin == 1 and r.variant != held_out) for r in train],
+            dtype=bool,
+        )
+        test_mask = np.array([r.variant in ("clean", held_out) for r in test], dtype=bool)
+        y_fit = np.array([r.spin for r in train])[fit_mask]
+        y = np.array([r.spin for r in test])[test_mask]
+        proba = head(x_train[fit_mask], y_fit).predict_proba(x_test[test_mask])[:, 1]
+        out[held_out.removeprefix("spin:")] = {
+            "roc_auc": float(roc_auc_score(y, proba)),
+            "f1": float(f1_score(y, proba >= 0.5)),
+            "clean_fpr": float((proba[y == 0] >= 0.5).mean()),
+            "n_spun": int(y.sum()),
+            "n_clean": int((y == 0).sum()),
+        }
+    return out
+
+
 def _spin_records(records: list[CorpusRecord]) -> list[CorpusRecord]:
     return [r for r in records if r.variant == "clean" or r.variant.startswith("spin:")]
 
@@ -78,18 +107,7 @@ def evaluate_spin_transfer(
     x_test = features(det, [r.text for r in test])
     y_train = np.array([r.spin for r in train])
     y_test = np.array([r.spin for r in test])
-    out: dict[str, Any] = {}
-    styles = sorted({r.variant for r in train if r.spin})
-    for held_out in styles:
-        fit_mask = np.array([r.variant == "clean" or r.variant != held_out for r in train])
-        test_mask = np.array([r.variant in ("clean", held_out) for r in test])
-        proba = head(x_train[fit_mask], y_train[fit_mask]).predict_proba(x_test[test_mask])[:, 1]
-        y = y_test[test_mask]
-        out[held_out.removeprefix("spin:")] = {
-            "roc_auc": round(float(roc_auc_score(y, proba)), 4),
-            "f1": round(float(f1_score(y, proba >= 0.5)), 4),
-            "clean_fpr": round(float((proba[y == 0] >= 0.5).mean()), 4),
-        }
+    out: dict[str, Any] = leave_one_style_out(x_train, train, x_test, test)
     all_styles = head(x_train, y_train)
     proba = all_styles.predict_proba(x_test)[:, 1]
     fpr: dict[str, Any] = {
