@@ -276,7 +276,7 @@ class OfftopicDetector(Detector):
             for i, (p, cue) in enumerate(zip(paragraphs, cues, strict=True))
             if cue is not None
         ]
-        paragraph_words = [_words(p.text) for p in paragraphs]
+        paragraph_words = [words(p.text) for p in paragraphs]
         candidates = [
             i
             for i in range(1, len(paragraphs))
@@ -405,17 +405,11 @@ def _heading_words(paragraph: Paragraph, n_words: int) -> int:
     if len(paragraph.lines) < 2:
         return 0
     first = paragraph.lines[0].text
-    n_head = len(_words(first))
+    n_head = len(words(first))
     lo, hi = _HEADING_WORDS
     if not lo <= n_head <= hi or _HEADING_END_RE.search(first):
         return 0
     return n_head if n_words - n_head > n_head else 0
-
-
-def _words(text: str) -> list[str]:
-    """:func:`pipeline.text.words`, twice as fast: lower-case first, then one ``findall``
-    (the same strings on every BBC article and seed)."""
-    return WORD_RE.findall(text.lower().replace("’", "'"))
 
 
 def _entities(text: str) -> list[str]:
