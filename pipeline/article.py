@@ -16,13 +16,18 @@ FINDING_KINDS: tuple[FindingKind, ...] = ("spin", "offtopic", "boilerplate")
 
 @dataclass(frozen=True)
 class Article:
-    """One article as read: ``id`` and ``source`` name it, ``text`` is untouched."""
+    """One article as read: ``id`` and ``source`` name it, ``text`` is untouched.
+
+    ``extracted`` marks text that was pulled out of markup (HTML) rather than read as is: the
+    reader cannot see it, so its record carries it for the offsets to index into.
+    """
 
     id: str
     text: str
     source: str | None = None
     title: str | None = None
     url: str | None = None
+    extracted: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,11 +101,13 @@ class ScoredArticle:
     signals: dict[str, float]
     findings: list[Finding]
     related: list[Related] = field(default_factory=list)
+    text: str | None = None  # set for extracted (HTML) articles: the text the offsets index
 
     def to_record(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "source": self.source,
+            **({} if self.text is None else {"text": self.text}),
             "reliability": round(self.reliability, 4),
             "verdict": self.verdict,
             "signals": {k: round(v, 4) for k, v in self.signals.items()},

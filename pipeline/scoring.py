@@ -58,6 +58,7 @@ class Scorer:
                     verdict=cast(Verdict, self.model.verdict(r)),
                     signals={name: float(values[i]) for name, values in signals.items()},
                     findings=findings,
+                    text=article.text if article.extracted else None,
                 )
             )
         return scored

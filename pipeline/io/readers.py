@@ -4,7 +4,10 @@
   the command line, the path relative to that folder;
 - a ``.jsonl`` file (or ``-``, standard input) holds one JSON object per line with a string
   ``text`` and optional ``id``, ``title``, ``url``; a line without an id gets ``FILE:LINE``;
-- a folder is read recursively, sorted, taking the ``.txt`` and ``.jsonl`` files in it.
+- a ``.html`` / ``.htm`` file is one article: its main text, extracted by trafilatura (the
+  ``html`` extra), is what gets scored, and the record carries it so its offsets can be read;
+  a JSONL line with an ``html`` string and no ``text`` is read the same way;
+- a folder is read recursively, sorted, taking the ``.txt``, ``.jsonl`` and HTML files in it.
 
 Bad input never raises: it becomes a :class:`~pipeline.article.ReadError` with a reason, and
 the items around it are still read.
@@ -19,8 +22,10 @@ from pathlib import Path
 from typing import IO
 
 from pipeline.article import Article, ReadError
+from pipeline.io.html import HtmlUnsupported, extract_text
 
-ARTICLE_SUFFIXES = (".txt", ".jsonl")
+HTML_SUFFIXES = (".html", ".htm")
+ARTICLE_SUFFIXES = (".txt", ".jsonl", *HTML_SUFFIXES)
 STDIN = "-"
 BOM = "\ufeff"
 
@@ -62,7 +67,8 @@ def input_files(paths: Sequence[str]) -> Iterator[tuple[Path, str]]:
 
 
 def read_file(path: Path, ident: str, max_chars: int) -> Iterator[Article | ReadError]:
-    """One file: a JSONL feed line by line, anything else as one text article."""
+    """One file: a JSONL feed line by line, an HTML page by its main text, anything else
+    as one text article."""
     source = str(path)
     if path.suffix.lower() == ".jsonl":
         try:
@@ -77,18 +83,59 @@ def read_file(path: Path, ident: str, max_chars: int) -> Iterator[Article | Read
     except OSError as exc:
         yield ReadError(ident, source, "unreadable", f"{path}: {exc.strerror or exc}")
         return
-    yield _article_from_bytes(data, ident, source, max_chars)
+    if path.suffix.lower() in HTML_SUFFIXES:
+        yield _article_from_html_bytes(data, ident, source, max_chars)
+    else:
+        yield _article_from_bytes(data, ident, source, max_chars)
 
 
-def _article_from_bytes(
-    data: bytes, ident: str, source: str, max_chars: int
-) -> Article | ReadError:
+def _raw_check(data: bytes, ident: str, source: str, max_chars: int) -> ReadError | None:
+    """The checks every file passes before decoding: not empty, not huge, not binary."""
     if not data.strip():
         return ReadError(ident, source, "empty", f"{source}: empty file")
     if len(data) > max_chars * 4:
         return ReadError(ident, source, "too_large", f"{source}: over the size limit")
     if b"\x00" in data[:8192]:
         return ReadError(ident, source, "binary", f"{source}: binary data (NUL bytes), not text")
+    return None
+
+
+def _article_from_html_bytes(
+    data: bytes, ident: str, source: str, max_chars: int
+) -> Article | ReadError:
+    """An HTML file: trafilatura decodes it (by its declared or guessed charset)."""
+    return _raw_check(data, ident, source, max_chars) or _article_from_html(
+        data, ident, source, source, max_chars
+    )
+
+
+def _article_from_html(
+    html: str | bytes,
+    ident: str,
+    where: str,
+    source: str | None,
+    max_chars: int,
+    title: str | None = None,
+    url: str | None = None,
+) -> Article | ReadError:
+    try:
+        text = extract_text(html)
+    except HtmlUnsupported as exc:
+        return ReadError(ident, source, "html_unsupported", f"{where}: {exc}")
+    if not text.strip():
+        return ReadError(ident, source, "empty", f"{where}: no main text found in the HTML")
+    if len(text) > max_chars:
+        return ReadError(
+            ident, source, "too_large", f"{where}: over the {max_chars:,}-character limit"
+        )
+    return Article(ident, text, source, title, url, extracted=True)
+
+
+def _article_from_bytes(
+    data: bytes, ident: str, source: str, max_chars: int
+) -> Article | ReadError:
+    if error := _raw_check(data, ident, source, max_chars):
+        return error
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -137,7 +184,14 @@ def _jsonl_item(
         return ReadError(where, source, "json", f"{where}: not a JSON object")
     raw_id = obj.get("id")
     ident = where if raw_id is None else str(raw_id)
-    text = obj.get("text")
+    text, html = obj.get("text"), obj.get("html")
+    title, url = obj.get("title"), obj.get("url")
+    title = title if isinstance(title, str) else None
+    url = url if isinstance(url, str) else None
+    if text is None and isinstance(html, str):
+        if not html.strip():
+            return ReadError(ident, source, "empty", f"{where}: empty 'html'")
+        return _article_from_html(html, ident, where, source, max_chars, title, url)
     if not isinstance(text, str):
         reason = (
             "no 'text' field" if text is None else f"'text' is {type(text).__name__}, not string"
@@ -149,11 +203,4 @@ def _jsonl_item(
         return ReadError(
             ident, source, "too_large", f"{where}: over the {max_chars:,}-character limit"
         )
-    title, url = obj.get("title"), obj.get("url")
-    return Article(
-        ident,
-        text,
-        source,
-        title if isinstance(title, str) else None,
-        url if isinstance(url, str) else None,
-    )
+    return Article(ident, text, source, title, url)

@@ -7,6 +7,9 @@
 - off-topic: paragraph precision/recall/F1 per insertion style on test-split articles;
 - boilerplate: line precision/recall/F1 on page-split dev pages of each shared set, beside
   C4's line rules and jusText on the same lines.
+
+With the ``plots`` extra it also draws, beside the metrics file, the ROC curves of every
+detector signal on the test split (``roc_curves.png``) and the reliability diagram.
 """
 
 from __future__ import annotations
@@ -28,10 +31,20 @@ from pipeline.training.corpus import CorpusRecord, read_corpus
 from pipeline.training.featurize import featurize
 from pipeline.training.floors import check_floors
 from pipeline.training.insertions import evaluate_offtopic
+from pipeline.training.plots import (
+    MISSING_NOTE,
+    RocCurve,
+    RocPanel,
+    save_reliability_diagram,
+    save_roc_curves,
+)
 from pipeline.training.sources import OTHER_NEWS, DataUnavailable, bbc_articles, other_news
 from pipeline.training.spin_eval import leave_one_style_out
 from pipeline.training.splits import split_of
 from pipeline.training.train import UNDETECTABLE_VARIANTS, fit_part
+
+# Detectors whose signal has a label of its own in the corpus (readability has none).
+DETECTOR_LABELS = ("spin", "offtopic", "boilerplate")
 
 
 def _features(
@@ -81,31 +94,64 @@ def calibration_bins(
     ]
 
 
-def save_reliability_diagram(bins: list[dict[str, float]], path: Path) -> bool:
-    """Draw the calibration diagram as PNG when matplotlib (the ``plots`` extra) is there."""
-    try:
-        import matplotlib
-    except ImportError:
-        return False
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def roc_panels(
+    records: list[CorpusRecord],
+    reliability: NDArray[np.float64],
+    signals: dict[str, NDArray[np.float64]],
+) -> list[RocPanel]:
+    """The ROC figure's panels: reliability against the reliable label, and each detector
+    signal against its own label, overall (the black curve) and per corruption style (that
+    style's articles against every article without the problem)."""
+    variants = np.array([r.variant for r in records])
+    reliable = np.array([r.reliable for r in records])
+    detectable = ~np.isin(variants, sorted(UNDETECTABLE_VARIANTS))
+    panels = [
+        RocPanel(
+            "reliability vs the reliable label",
+            [
+                RocCurve("all variants", reliable, reliability),
+                RocCurve(
+                    f"without {', '.join(sorted(UNDETECTABLE_VARIANTS))}",
+                    reliable[detectable],
+                    reliability[detectable],
+                ),
+            ],
+        )
+    ]
+    labels = {name: np.array([getattr(r, name) for r in records]) for name in DETECTOR_LABELS}
+    for name, y in labels.items():
+        curves = [RocCurve("all", y, signals[name])]
+        for variant in sorted(v for v in set(variants) if v.startswith(f"{name}:")):
+            mask = (variants == variant) | (y == 0)
+            curves.append(RocCurve(variant, y[mask], signals[name][mask]))
+        panels.append(RocPanel(f"{name} signal vs the {name} label", curves))
+    if "readability" in signals:
+        # Readability has no label of its own: spun and junk-laden text reads differently.
+        corrupted = np.max(np.vstack(list(labels.values())), axis=0)
+        curves = [RocCurve("any problem", corrupted, signals["readability"])]
+        for name, y in labels.items():
+            mask = (y == 1) | (corrupted == 0)
+            curves.append(RocCurve(f"{name} only", y[mask], signals["readability"][mask]))
+        panels.append(RocPanel("readability atypicality vs any problem", curves))
+    return panels
 
-    fig, ax = plt.subplots(figsize=(4.5, 4.5), dpi=120)
-    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
-    ax.plot(
-        [b["predicted"] for b in bins],
-        [b["observed"] for b in bins],
-        marker="o",
-        label="unspun reliability",
-    )
-    ax.set_xlabel("predicted reliability (bin mean)")
-    ax.set_ylabel("observed share of reliable articles")
-    ax.set_title("Reliability diagram, corpus test split")
-    ax.legend(loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return True
+
+def save_plots(
+    records: list[CorpusRecord],
+    reliability: NDArray[np.float64],
+    signals: dict[str, NDArray[np.float64]],
+    bins: list[dict[str, float]],
+    folder: Path,
+    echo: Callable[[str], Any],
+) -> None:
+    """Draw the figures beside the metrics, or say in one line why not."""
+    roc = folder / "roc_curves.png"
+    diagram = folder / "reliability_diagram.png"
+    if not save_roc_curves(roc_panels(records, reliability, signals), roc):
+        echo(MISSING_NOTE)
+        return
+    save_reliability_diagram(bins, diagram)
+    echo(f"wrote {roc} and {diagram}")
 
 
 def other_sources(model: ReliabilityModel, n_jobs: int, limit: int = 1500) -> dict[str, Any]:
@@ -172,11 +218,10 @@ def run_evaluation(
     offtopic_detector = next(d for d in model.features.detectors if d.name == "offtopic")
     boilerplate_detector = next(d for d in model.features.detectors if d.name == "boilerplate")
     reliability = reliability_metrics(model, X_test, test, base_rate)
-    bins = calibration_bins(np.array([r.reliable for r in test]), model.reliability(X_test))
+    test_proba = model.reliability(X_test)
+    bins = calibration_bins(np.array([r.reliable for r in test]), test_proba)
     reliability["calibration_bins"] = bins
-    diagram = output.parent / "reliability_diagram.png"
-    if save_reliability_diagram(bins, diagram):
-        echo(f"wrote {diagram}")
+    save_plots(test, test_proba, model.signals(X_test), bins, output.parent, echo)
     metrics: dict[str, Any] = {
         "reliability": reliability,
         "other_sources_clean": other_sources(model, n_jobs),
