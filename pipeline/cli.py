@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from itertools import islice
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.text import Text
 
-from pipeline.article import Article, ReadError
+from pipeline.article import Article, ReadError, Related
+from pipeline.artifacts import DEFAULT_MODEL, ModelError
 from pipeline.config import load_settings
 from pipeline.io.output import open_for_resume
 from pipeline.io.readers import STDIN, InputPathError, check_paths, input_files, read_inputs
 from pipeline.io.writers import RecordWriter
-from pipeline.model import DEFAULT_MODEL, ModelError, ReliabilityModel, load_model
+from pipeline.runtime_model import RuntimeModel, load_runtime_model
 from pipeline.scoring import Scorer, records_parallel
+
+if TYPE_CHECKING:  # rich loads only when a progress bar or the terminal view is shown
+    from rich.progress import Progress
 
 app = typer.Typer(
     name="unspun",
@@ -73,9 +69,10 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load(model_path: Path | None) -> ReliabilityModel:
+def _load(model_path: Path | None) -> RuntimeModel:
+    """The compiled runtime model (no scikit-learn import; start-up stays well under 1 s)."""
     try:
-        return load_model(model_path)
+        return load_runtime_model(model_path)
     except ModelError as exc:
         raise fail(str(exc)) from None
 
@@ -90,14 +87,69 @@ def _report_errors(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]
 
 def _records(
     paths: list[str],
-    model: ReliabilityModel,
+    model: RuntimeModel,
     model_path: Path | None = None,
     jobs: int = 1,
     skip: int = 0,
     progress: Progress | None = None,
+    related: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Records for every input item after the first ``skip``, in input order."""
-    items: Iterable[Article | ReadError] = read_inputs(paths, load_settings().input.max_chars)
+    """Records for every input item after the first ``skip``, in input order.
+
+    With ``related``, a first pass only reads and fingerprints the whole batch (standard input
+    is spooled to a temporary file to be read twice) and each record gets its ``related``
+    links; the scoring pass then streams as before.
+    """
+    max_chars = load_settings().input.max_chars
+    with _spooled_stdin(paths if related else []) as stdin:
+        links = _batch_links(read_inputs(paths, max_chars, stdin), progress) if related else {}
+        if stdin is not None:
+            stdin.seek(0)
+        for position, record in enumerate(
+            _scored(read_inputs(paths, max_chars, stdin), model, model_path, jobs, skip, progress),
+            start=skip,
+        ):
+            if related and record["error"] is None:
+                from pipeline.related import link_dicts
+
+                record["related"] = link_dicts(links.get(position, ()))
+            yield record
+
+
+@contextmanager
+def _spooled_stdin(paths: list[str]) -> Iterator[IO[bytes] | None]:
+    """Standard input copied to a temporary file when ``paths`` read it (else ``None``)."""
+    if STDIN not in paths:
+        yield None
+        return
+    with tempfile.TemporaryFile() as spool:
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+        spool.seek(0)
+        yield spool
+
+
+def _batch_links(
+    items: Iterable[Article | ReadError], progress: Progress | None
+) -> dict[int, list[Related]]:
+    """The ``related`` links of the whole batch, by input position (the first pass)."""
+    from pipeline.related import batch_links  # loads wordfreq: only when asked
+
+    if progress is None:
+        return batch_links(items)
+    task = progress.add_task("linking", total=None)
+    links = batch_links(progress.track(items, task_id=task))
+    progress.remove_task(task)
+    return links
+
+
+def _scored(
+    items: Iterable[Article | ReadError],
+    model: RuntimeModel,
+    model_path: Path | None,
+    jobs: int,
+    skip: int,
+    progress: Progress | None,
+) -> Iterator[dict[str, Any]]:
     if skip:
         items = islice(items, skip, None)
     if jobs > 1:
@@ -111,20 +163,30 @@ def _records(
         yield record
 
 
-class _RateColumn(ProgressColumn):
-    """Articles per second (rich's speed column counts bytes)."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f} articles/s")
-
-
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Progress | None]:
     """A progress bar with rate on stderr when it is a terminal; nothing otherwise."""
     if quiet or not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        ProgressColumn,
+        Task,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.text import Text
+
+    class _RateColumn(ProgressColumn):
+        """Articles per second (rich's speed column counts bytes)."""
+
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("" if speed is None else f"{speed:,.0f} articles/s")
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -168,6 +230,13 @@ def score(
     ] = False,
     engine: Annotated[Engine, typer.Option("--engine", help="Where to run.")] = Engine.local,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    related: Annotated[
+        bool,
+        typer.Option(
+            "--related/--no-related",
+            help="Link duplicates and spun copies within the batch (reads the input twice).",
+        ),
+    ] = True,
     ray_address: Annotated[
         str | None,
         typer.Option("--ray-address", envvar="RAY_ADDRESS", help="Ray cluster (default: local)."),
@@ -186,7 +255,7 @@ def score(
     n_records = n_errors = 0
     with _output(output, resume) as (out, done), _progress(quiet) as progress:
         writer = RecordWriter(out, fmt.value)
-        for record in _records(paths, model, model_path, jobs, done, progress):
+        for record in _records(paths, model, model_path, jobs, done, progress, related):
             writer.write(record)
             n_records += 1
             n_errors += record["error"] is not None
@@ -319,10 +388,14 @@ def evaluate(
     jobs: Annotated[int, typer.Option("--jobs", help="Processes for feature extraction.")] = -1,
 ) -> None:
     """Print per-detector metrics beside baselines, write them as JSON, check the floors."""
+    from pipeline.model import load_model
     from pipeline.training.evaluate import run_evaluation
     from pipeline.training.sources import DataUnavailable
 
-    model = _load(model_path)
+    try:  # the scikit-learn model: the runtime model predicts the same (tests pin it)
+        model = load_model(model_path)
+    except ModelError as exc:
+        raise fail(str(exc)) from None
     if not (corpus / "test.jsonl").is_file():
         raise fail(f"{corpus}: no test.jsonl (run `make corpus` first)")
     try:
@@ -333,6 +406,156 @@ def evaluate(
         for line in below:
             typer.echo(f"unspun: below floor: {line}", err=True)
         raise typer.Exit(EXIT_SOME_FAILED)
+
+
+class CleanFormat(str, Enum):
+    text = "text"
+    jsonl = "jsonl"
+
+
+def _with_items(
+    items: Iterable[Article | ReadError], model: RuntimeModel
+) -> Iterator[tuple[Article | ReadError, dict[str, Any]]]:
+    """Each input item beside its record, for the commands that need the text the record's
+    offsets index (records carry none). Streams: Scorer.records yields one record per item,
+    in input order, so only the current batch of items is held."""
+    from collections import deque
+
+    pending: deque[Article | ReadError] = deque()
+
+    def tap() -> Iterator[Article | ReadError]:
+        for item in items:
+            pending.append(item)
+            yield item
+
+    for record in _report_errors(Scorer(model).records(tap())):
+        yield pending.popleft(), record
+
+
+def _one_article(paths: list[str], command: str) -> Article | ReadError:
+    """The single input item of a one-article command (usage error for none or several)."""
+    try:
+        check_paths(paths)
+    except InputPathError as exc:
+        raise fail(str(exc)) from None
+    items = list(islice(read_inputs(paths, load_settings().input.max_chars), 2))
+    if not items:
+        raise fail("no input: no .txt or .jsonl articles under the given paths")
+    if len(items) > 1:
+        raise fail(f"{command} takes one article; {' '.join(paths)} holds several")
+    return items[0]
+
+
+@app.command()
+def report(
+    paths: PathsArg,
+    output: Annotated[Path, typer.Option("--output", help="HTML file to write.")],
+    model_path: ModelOpt = None,
+) -> None:
+    """One self-contained HTML page: sortable summary, every article with findings highlighted.
+
+    For batches people read: the articles' texts are held in memory to build the page.
+    """
+    from pipeline.io.report import write_report
+
+    try:
+        check_paths(paths)
+    except InputPathError as exc:
+        raise fail(str(exc)) from None
+    model = _load(model_path)
+    items = read_inputs(paths, load_settings().input.max_chars)
+    pairs = [
+        (item.text if isinstance(item, Article) else None, record)
+        for item, record in _with_items(items, model)
+    ]
+    if not pairs:
+        raise fail("no input: no .txt or .jsonl articles under the given paths")
+    try:
+        with output.open("w", encoding="utf-8") as out:
+            write_report(pairs, out)
+    except OSError as exc:
+        raise fail(f"{output}: cannot write: {exc.strerror or exc}") from None
+    n_errors = sum(record["error"] is not None for _, record in pairs)
+    typer.echo(f"wrote {output} ({len(pairs)} articles)")
+    raise typer.Exit(EXIT_SOME_FAILED if n_errors else EXIT_OK)
+
+
+@app.command()
+def clean(
+    paths: PathsArg,
+    despin: Annotated[
+        bool,
+        typer.Option("--despin", help="Also replace confident spin with the likely original."),
+    ] = False,
+    fmt: Annotated[
+        CleanFormat,
+        typer.Option("--format", help="text: the one article's text; jsonl: one object each."),
+    ] = CleanFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", help="Write here.")] = None,
+    model_path: ModelOpt = None,
+) -> None:
+    """The article text without junk lines and off-topic paragraphs, the rest byte for byte.
+
+    --format text prints the one article's text (a path holding several is a usage error);
+    --format jsonl writes one object per article (id, source, text, removed, replaced, error).
+    """
+    import json
+
+    from pipeline.clean import clean_text, findings_from_record
+
+    settings = load_settings()
+    items: Iterable[Article | ReadError]
+    if fmt is CleanFormat.text:
+        items = [_one_article(paths, "clean --format text")]
+    else:
+        try:
+            check_paths(paths)
+        except InputPathError as exc:
+            raise fail(str(exc)) from None
+        items = read_inputs(paths, settings.input.max_chars)
+    model = _load(model_path)
+    min_score = settings.clean.despin_min_score if despin else None
+    n_records = n_errors = 0
+    with _output(output, False) as (out, _):
+        for item, record in _with_items(items, model):
+            n_records += 1
+            n_errors += record["error"] is not None
+            cleaned = None
+            if isinstance(item, Article) and record["error"] is None:
+                cleaned = clean_text(item.text, findings_from_record(record), min_score)
+            if fmt is CleanFormat.text:
+                out.write("" if cleaned is None else cleaned.text)
+                continue
+            obj = {
+                "id": record["id"],
+                "source": record.get("source"),
+                "text": None if cleaned is None else cleaned.text,
+                "removed": [] if cleaned is None else [r.to_dict() for r in cleaned.removed],
+                "replaced": 0 if cleaned is None else cleaned.replaced,
+                "error": record["error"],
+            }
+            out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    if n_records == 0:
+        raise fail("no input: no .txt or .jsonl articles under the given paths")
+    raise typer.Exit(EXIT_SOME_FAILED if n_errors else EXIT_OK)
+
+
+@app.command()
+def explain(
+    path: Annotated[str, typer.Argument(help="One article: a .txt file (or a one-line feed).")],
+    model_path: ModelOpt = None,
+) -> None:
+    """One article in the terminal: findings highlighted, signals, the reasons for its score."""
+    from rich.console import Console
+
+    from pipeline.io.explain import explain as explain_article
+
+    item = _one_article([path], "explain")
+    model = _load(model_path)
+    ((_, record),) = _with_items([item], model)
+    if not isinstance(item, Article) or record["error"] is not None:
+        raise typer.Exit(EXIT_SOME_FAILED)  # the error line is already on stderr
+    explain_article(item.text, record, Console(highlight=False))
 
 
 def main() -> None:

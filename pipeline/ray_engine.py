@@ -33,10 +33,10 @@ class _ShardScorer:
     """A Ray Data actor: loads the model once, then scores whole shards."""
 
     def __init__(self, model_path: str, max_chars: int) -> None:
-        from pipeline.model import load_model
+        from pipeline.runtime_model import load_runtime_model
         from pipeline.scoring import Scorer
 
-        self.scorer = Scorer(load_model(Path(model_path)))
+        self.scorer = Scorer(load_runtime_model(Path(model_path)))
         self.max_chars = max_chars
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:

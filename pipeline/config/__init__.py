@@ -49,6 +49,30 @@ class SpinSettings:
 
 
 @dataclass(frozen=True)
+class SynonymSettings:
+    """Thesaurus-spin evidence (pipeline/detectors/spin_synonyms.py): per-token log-odds
+    weights and what becomes a finding; the ``min_pair_*``/``smoothing``/``discount`` keys
+    apply when the detector is built."""
+
+    max_rank: int = 0  # senses of the written word whose synonyms count (0 = first only)
+    margin_weight: float = 1.0  # per ln-unit of frequency gap to the synonym
+    context_weight: float = 0.5  # per nat of PMI the synonym gains over the word
+    prior_logit: float = -5.0  # a token is rarely a swap before the evidence
+    dispreferred_gap: float = 1.0  # zipf gap that makes a choice "dispreferred"
+    min_pair_gain: float = 3.0  # context pairs kept at build time
+    min_pair_count: int = 2  # reference count of (neighbour, synonym) to trust it
+    smoothing: float = 5.0  # weight of the unigram backoff in P(b | a)
+    discount: float = 0.8  # absolute discount of reference bigram counts
+    finding_min_score: float = 0.9
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.finding_min_score <= 1.0:
+            raise SettingsError("synonyms.finding_min_score must be in [0, 1]")
+        if self.max_rank < 0 or self.min_pair_count < 1 or self.smoothing <= 0.0:
+            raise SettingsError("synonyms: max_rank >= 0, min_pair_count >= 1, smoothing > 0")
+
+
+@dataclass(frozen=True)
 class OfftopicSettings:
     paragraph_threshold: float = 0.5
     min_words: int = 10
@@ -88,13 +112,63 @@ class ReadabilitySettings:
 
 
 @dataclass(frozen=True)
+class CleanSettings:
+    # `unspun clean --despin` replaces only spin findings this confident (the detector's own
+    # finding threshold is spin.finding_min_score).
+    despin_min_score: float = 0.8
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.despin_min_score <= 1.0:
+            raise SettingsError("clean.despin_min_score must be in [0, 1]")
+
+
+@dataclass(frozen=True)
+class RelatedSettings:
+    """Copies across a batch (pipeline/related.py): MinHash/LSH over word shingles."""
+
+    num_perm: int = 64  # MinHash permutations per signature (stored as 16-bit values)
+    seed: int = 1
+    shingle_words: int = 5  # full-text shingles (duplicates)
+    skeleton_shingle_words: int = 2  # skeleton shingles (spun-copy candidates)
+    text_band_rows: int = 4  # LSH rows per band: 16 bands of 4 for 64 permutations
+    skeleton_band_rows: int = 3  # 21 bands of 3: finds skeleton Jaccard >= ~0.5
+    common_words: int = 20_000  # wordfreq's top English words are mutable; rarer ones are not
+    min_skeleton_words: int = 8  # shorter skeletons give no spun-copy links
+    skeleton_cap: int = 64  # skeleton tokens kept per article for the ordered check
+    duplicate_threshold: float = 0.85  # estimated full-text Jaccard of a duplicate
+    skeleton_min_jaccard: float = 0.3  # estimated skeleton Jaccard before the ordered check
+    spun_threshold: float = 0.85  # skeleton LCS ratio of a spun copy
+    # A spinner keeps the skeleton while it changes the text: 1 - skeleton Jaccard must be
+    # at most this times 1 - text Jaccard (an edited revision changes both alike).
+    max_change_ratio: float = 0.7
+    max_bucket: int = 64  # larger LSH buckets are linked through their first member
+    max_links: int = 20  # per article, most similar first
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.text_band_rows <= 4 or not 1 <= self.skeleton_band_rows <= 4:
+            raise SettingsError("related: band rows must be 1-4 (16-bit values in one key)")
+        if self.num_perm < max(self.text_band_rows, self.skeleton_band_rows):
+            raise SettingsError("related.num_perm must be at least the band rows")
+        thresholds = ("duplicate_threshold", "skeleton_min_jaccard", "spun_threshold")
+        for name in (*thresholds, "max_change_ratio"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise SettingsError(f"related.{name} must be in [0, 1]")
+        sizes = (self.shingle_words, self.skeleton_shingle_words, self.common_words)
+        if min(*sizes, self.max_bucket, self.max_links, self.skeleton_cap) < 1:
+            raise SettingsError("related: sizes and counts must be positive")
+
+
+@dataclass(frozen=True)
 class Settings:
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
     input: InputSettings = field(default_factory=InputSettings)
     spin: SpinSettings = field(default_factory=SpinSettings)
+    synonyms: SynonymSettings = field(default_factory=SynonymSettings)
     offtopic: OfftopicSettings = field(default_factory=OfftopicSettings)
     boilerplate: BoilerplateSettings = field(default_factory=BoilerplateSettings)
     readability: ReadabilitySettings = field(default_factory=ReadabilitySettings)
+    clean: CleanSettings = field(default_factory=CleanSettings)
+    related: RelatedSettings = field(default_factory=RelatedSettings)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
@@ -123,9 +197,12 @@ _SECTION_TYPES: dict[str, type] = {
     "verdict": VerdictSettings,
     "input": InputSettings,
     "spin": SpinSettings,
+    "synonyms": SynonymSettings,
     "offtopic": OfftopicSettings,
     "boilerplate": BoilerplateSettings,
     "readability": ReadabilitySettings,
+    "clean": CleanSettings,
+    "related": RelatedSettings,
 }
 
 _S = TypeVar("_S")

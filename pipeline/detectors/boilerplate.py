@@ -20,14 +20,10 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 
 from pipeline.article import Finding
 from pipeline.config import BoilerplateSettings
@@ -649,23 +645,6 @@ def comment_thread_lines(x: FloatArray) -> NDArray[np.bool_]:
     return out
 
 
-class LineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """scikit-learn transformer: a sequence of pages (each a sequence of non-blank line
-    strings) to one row per line, via :func:`page_features`."""
-
-    def fit(self, pages: Sequence[Sequence[str]], y: Any = None) -> LineFeatures:
-        return self
-
-    def transform(self, pages: Sequence[Sequence[str]]) -> FloatArray:
-        mats = [page_features(p)[0] for p in pages]
-        if not mats:
-            return np.zeros((0, len(LINE_FEATURE_NAMES)))
-        return np.vstack(mats)
-
-    def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
-        return np.asarray(LINE_FEATURE_NAMES, dtype=object)
-
-
 @dataclass
 class LineTable:
     """Labelled training pages: ``pages[i]`` are the non-blank lines of page ``i``,
@@ -716,6 +695,10 @@ class BinnedLogit:
         n_bins: int,
         seed: int,
     ) -> BinnedLogit:
+        # Build time only: scoring never imports scipy or scikit-learn (start-up).
+        from scipy import sparse
+        from sklearn.linear_model import LogisticRegression
+
         distinct = [len(np.unique(x[: min(len(x), 20000), j])) for j in range(x.shape[1])]
         binned = [n_bins > 1 and d > 4 for d in distinct]
         cont = np.array([j for j, b in enumerate(binned) if b], dtype=np.intp)
@@ -794,6 +777,8 @@ class BoilerplateDetector(Detector):
         """Fit both stages on a prepared :class:`LineTable` (see
         ``pipeline.training.boilerplate_data.build_boilerplate_detector`` for the standard
         data). Stage-2 inputs use out-of-fold stage-1 scores (folds grouped by page)."""
+        from sklearn.model_selection import GroupKFold  # build time only
+
         mats = [page_features(p)[0] for p in table.pages]
         x = np.vstack(mats)
         y = np.concatenate([np.asarray(lab, dtype=np.int64) for lab in table.labels])

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
 
@@ -36,10 +36,11 @@ import numpy as np
 import numpy.typing as npt
 
 from pipeline.article import Finding
-from pipeline.config import SpinSettings
+from pipeline.config import SpinSettings, SynonymSettings
 from pipeline.detectors.base import Detection, Detector
 from pipeline.detectors.spin_lexicon import LEXICON, LexiconEntry
-from pipeline.text import WORD_RE, Document
+from pipeline.detectors.spin_synonyms import SynonymEvidence
+from pipeline.text import Document, scan
 
 # The ~50 most frequent function words of English news: their rates are the profile.
 FUNCTION_WORDS: tuple[str, ...] = (
@@ -59,7 +60,6 @@ _SENTENCE_END = frozenset(".!?…")
 _MIN_WORDS = 20  # below this an article's rates are noise: features fall back to 0
 
 
-_SPLIT_RE = re.compile(f"({WORD_RE.pattern})")
 # A sentence start: a line start, or . ! ? (closing quotes/brackets, then a space) before
 # the letter. Not after an ellipsis ("this so-called judge ... is") nor after a one-letter
 # abbreviation ("the U.S. military", "2 p.m. local time"), which US news writes often.
@@ -69,20 +69,6 @@ _SENTENCE_START_RE = re.compile(
     r"[ \t\"'“‘(]*([^\W\d_])",
     re.MULTILINE,
 )
-
-
-def _scan(text: str) -> tuple[list[str], list[str], list[bool], list[str]]:
-    """The tokens of :func:`pipeline.text.tokenize` as strings (one regex pass, no objects):
-    original words, lower-cased words, and whether each pair of neighbours is a bigram
-    (only spaces between them: no line break, no punctuation); and the gaps, where
-    ``gaps[i]`` precedes word ``i``."""
-    parts = _SPLIT_RE.split(text)
-    words = parts[1::2]
-    lows = [w.lower() for w in words]
-    if "’" in text:
-        lows = [w.replace("’", "'") for w in lows]
-    adjacent = [g == " " or (g.isspace() and "\n" not in g) for g in parts[2:-1:2]]
-    return words, lows, adjacent, parts[0::2]
 
 
 def _opens_sentence(gap: str) -> bool:
@@ -128,6 +114,7 @@ class SpinDetector(Detector):
         zipf10: dict[str, int],
         total_tokens: int,
         entry_rates: dict[tuple[str, ...], float],
+        synonyms: SynonymEvidence | None = None,
     ) -> None:
         self.settings = settings
         self.vocab = vocab
@@ -137,16 +124,25 @@ class SpinDetector(Detector):
         self.zipf10 = zipf10
         self.total_tokens = total_tokens
         self.entry_rates = entry_rates
+        self.synonyms = synonyms
         self._prepare()
 
     # -- construction -------------------------------------------------------------------
 
     @classmethod
-    def build(cls, reference_texts: Sequence[str], settings: SpinSettings) -> SpinDetector:
-        """Fit the reference statistics on clean news (train split only: the caller's job)."""
+    def build(
+        cls,
+        reference_texts: Sequence[str],
+        settings: SpinSettings,
+        synonym_map: Mapping[str, Sequence[tuple[str, int]]] | None = None,
+        synonym_settings: SynonymSettings | None = None,
+    ) -> SpinDetector:
+        """Fit the reference statistics on clean news (train split only: the caller's job).
+        ``synonym_map`` (WordNet's, from ``pipeline.training.wordnet_synonyms``) enables the
+        thesaurus-spin evidence of :mod:`pipeline.detectors.spin_synonyms`."""
         import wordfreq  # build time only: importing it costs start-up
 
-        scans = [_scan(t) for t in reference_texts]
+        scans = [scan(t) for t in reference_texts]
         counts: Counter[str] = Counter()
         for _, lows, _, _ in scans:
             counts.update(lows)
@@ -173,7 +169,14 @@ class SpinDetector(Detector):
             for m in _match_lexicon(lows, adjacent, first):
                 entry_counts[m.entry.spun] += 1
         entry_rates = {e.spun: entry_counts[e.spun] / max(total, 1) for e in LEXICON}
-        return cls(settings, vocab, word_counts, keys, bigram_counts, zipf10, total, entry_rates)
+        synonyms = (
+            SynonymEvidence.build(reference_texts, synonym_map, synonym_settings)
+            if synonym_map is not None
+            else None
+        )
+        return cls(
+            settings, vocab, word_counts, keys, bigram_counts, zipf10, total, entry_rates, synonyms
+        )
 
     def _prepare(self) -> None:
         """Derived lookup tables, rebuilt after unpickling rather than stored."""
@@ -203,6 +206,7 @@ class SpinDetector(Detector):
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        state.setdefault("synonyms", None)  # models saved before the thesaurus evidence
         self.__dict__.update(state)
         self._prepare()
 
@@ -213,14 +217,16 @@ class SpinDetector(Detector):
     # -- detection ----------------------------------------------------------------------
 
     def feature_names(self) -> tuple[str, ...]:
-        return self._FEATURES
+        if self.synonyms is None:
+            return self._FEATURES
+        return (*self._FEATURES, *self.synonyms.FEATURES)
 
     def detect(self, doc: Document) -> Detection:
         text = doc.text
-        words, lows, adjacent_list, gaps = _scan(text)
+        words, lows, adjacent_list, gaps = scan(text)
         n = len(lows)
         if n < _MIN_WORDS:
-            return self._detection([0.0] * len(self._FEATURES), [])
+            return self._detection([0.0] * len(self.feature_names()), [])
         oov = len(self.vocab)
         get = self.vocab.get
         ids = np.array([get(w, oov) for w in lows], dtype=np.int64)
@@ -257,6 +263,17 @@ class SpinDetector(Detector):
             _lower_start_rate(text),
             self._anti_collocation_rate(ids, c12, adjacent, n),
         ]
+        if self.synonyms is not None:
+            values, thesaurus = self.synonyms.evaluate_scanned(
+                text, words, lows, adjacent_list, gaps
+            )
+            features.extend(values[name] for name in self.synonyms.FEATURES)
+            # A word the lexicon already explains keeps the lexicon's finding.
+            taken = [(f.start, f.end) for f in findings]
+            findings.extend(
+                f for f in thesaurus if not any(s < f.end and f.start < e for s, e in taken)
+            )
+            findings.sort(key=lambda f: f.start)
         return self._detection(features, findings)
 
     def _pmi(

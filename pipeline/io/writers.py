@@ -7,9 +7,6 @@ import json
 from collections.abc import Iterable
 from typing import IO, Any
 
-from rich.console import Console
-from rich.table import Table
-
 FORMATS = ("jsonl", "csv", "table")
 SIGNALS = ("spin", "offtopic", "boilerplate", "readability")
 CSV_FIELDS = (
@@ -73,6 +70,9 @@ class RecordWriter:
 
 
 def render_table(rows: list[dict[str, Any]], out: IO[str]) -> None:
+    from rich.console import Console  # only the table format needs rich (import time)
+    from rich.table import Table
+
     table = Table(show_lines=False)
     for column in ("id", "reliability", "verdict", "spin", "offtopic", "boilerplate", "findings"):
         table.add_column(column, justify="left" if column in ("id", "verdict") else "right")

@@ -1,0 +1,407 @@
+"""Copies across a batch: near-duplicates and spun copies, linked both ways.
+
+A batch step after reading, before scoring: links need the whole batch, so ``unspun score``
+first reads and fingerprints every input, then builds the links, then scores.
+
+- ``duplicate``: MinHash over word 5-shingles; a pair whose estimated Jaccard similarity is at
+  least ``related.duplicate_threshold`` is near-identical.
+- ``spun_copy``: one article re-worded from another by a spinner. A spinner swaps common
+  words and phrases but leaves names, numbers and rare words alone, in order. Following DSpin
+  (Zhang et al., "DSpin: Detecting Automatically Spun Content on the Web", NDSS 2014), each
+  article gets a *skeleton* of those immutable tokens (words with a capital that are not
+  function words, and words outside wordfreq's most common English words, numbers included).
+  MinHash/LSH over skeleton 2-shingles proposes candidates; a candidate below the duplicate
+  threshold is a spun copy when its skeleton changed much less than its text (an edited
+  revision of a story changes both alike) and the skeletons agree in order (ratio of their
+  longest common subsequence).
+
+Cost stays near-linear in the batch: LSH buckets propose candidates (a bucket larger than
+``related.max_bucket`` is linked as a star through its first member), never all pairs. Per
+article only two 16-bit MinHash signatures and the head of the skeleton (16-bit token hashes)
+are kept: about 400 bytes plus the id.
+
+The signatures are datasketch's MinHash (``MinHash(num_perm, seed, scheme="affine32")``: the
+same permutations, the same values its ``update_batch`` computes; the tests check this),
+evaluated for all shingles of an article in one numpy expression. datasketch itself is not
+imported at run time: it imports scipy, a second of start-up. Keeping the low 16 bits of each
+value (a b-bit MinHash) moves a Jaccard estimate by at most 2^-16.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+from itertools import chain, pairwise
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.article import Article, ReadError, Related
+from pipeline.config import RelatedSettings, load_settings
+from pipeline.text import STOPWORDS, WORD_RE
+
+U16 = npt.NDArray[np.uint16]
+U32 = npt.NDArray[np.uint32]
+Relation = Literal["duplicate", "spun_copy"]
+
+_VERIFY_CHUNK = 65_536  # candidate pairs compared per array expression (bounded memory)
+_MINHASH_BLOCK = 8_192  # shingles per permutation matrix (2 MB at 64 permutations)
+
+_SHINGLE_MUL = np.uint64(0x100000001B3)  # FNV-64 prime: folds token and character hashes
+_NEWLINE = 10
+# Word classes, looked up by the top bits of a token hash in one 4 MB table: a rare word
+# misread as common (and so left out of the skeleton) 0.5% of the time is harmless.
+_RARE, _COMMON, _FUNCTION = 0, 1, 2
+_CLASS_BITS = 22
+
+
+_MAX_POWERS = 4096  # characters past this in one token share the last power
+
+
+def _powers(n: int) -> npt.NDArray[np.uint64]:
+    """P^1 .. P^n mod 2^64 (uint64 products wrap)."""
+    return np.cumprod(np.full(n, _SHINGLE_MUL, dtype=np.uint64), dtype=np.uint64)
+
+
+_POWERS = _powers(_MAX_POWERS)
+
+
+def _code_points(text: str) -> U32:
+    # surrogatepass: a JSON "\\ud800" escape reads as a lone surrogate, still a code point.
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _fold(h: npt.NDArray[np.uint64]) -> U32:
+    return ((h >> np.uint64(32)) ^ h).astype(np.uint32)
+
+
+def _token_hashes(lowered: U32) -> tuple[U32, npt.NDArray[np.intp]]:
+    """A 32-bit hash per token of ``lowered`` (code points of tokens, each followed by a
+    newline), for all tokens at once: a polynomial over each token's characters. Also
+    returns where each token's newline is."""
+    ends = np.flatnonzero(lowered == _NEWLINE)
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    lengths = ends - starts + 1  # newline included
+    offset = np.arange(len(lowered)) - np.repeat(starts, lengths)
+    if lengths.max() > _MAX_POWERS:
+        np.minimum(offset, _MAX_POWERS - 1, out=offset)
+    powers = _POWERS[offset]
+    return _fold(np.add.reduceat(lowered * powers, starts)), ends
+
+
+@lru_cache(maxsize=4)
+def _word_classes(n_common: int) -> npt.NDArray[np.uint8]:
+    """Class by token-hash prefix: wordfreq's ``n_common`` most frequent English words are
+    a spinner's material, the function words too; any other word is rare, so immutable."""
+    import wordfreq
+
+    table = np.zeros(1 << _CLASS_BITS, dtype=np.uint8)
+    # The "small" list holds the top ~28,800 words in the same order, at a seventh the memory.
+    wordlist = "small" if n_common <= 28_000 else "best"
+    common = wordfreq.top_n_list("en", n_common, wordlist=wordlist)
+    for words, word_class in ((common, _COMMON), (STOPWORDS, _FUNCTION)):
+        hashes, _ = _token_hashes(_code_points("".join(w + "\n" for w in words)))
+        table[hashes >> np.uint32(32 - _CLASS_BITS)] = word_class
+    return table
+
+
+def minhash_permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
+    """The ``(a, b)`` of datasketch's ``affine32`` MinHash permutations ``h -> a*h + b mod
+    2^32`` (``MinHash(num_perm, seed, scheme="affine32").permutations``), drawn the same
+    way: importing datasketch itself pulls in scipy, a second of start-up."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(h: U32) -> U32:
+    """MurmurHash3's 32-bit finalizer, which datasketch applies before its permutations."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def shingle_hashes(tokens: U32, k: int) -> U32:
+    """One 32-bit hash per run of ``k`` consecutive token hashes (the whole sequence when it
+    is shorter than ``k``; nothing when it is empty)."""
+    n = len(tokens)
+    if n == 0:
+        return np.empty(0, dtype=np.uint32)
+    k = min(k, n)
+    wide = tokens.astype(np.uint64)
+    acc = wide[: n - k + 1].copy()
+    for d in range(1, k):
+        acc = acc * _SHINGLE_MUL + wide[d : n - k + 1 + d]
+    return _fold(acc)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the batch step keeps of one article (``None`` signatures: too little text)."""
+
+    text_sig: U16 | None
+    skeleton_sig: U16 | None
+    skeleton: U16  # the first ``skeleton_cap`` skeleton tokens, as 16-bit hashes
+
+
+class Fingerprinter:
+    """Text -> :class:`Fingerprint`: tokens, skeleton, two MinHash signatures.
+
+    After the tokenizer everything is array arithmetic over the article's characters and
+    tokens (no per-token Python), so fingerprinting costs about twice what tokenizing does.
+    """
+
+    def __init__(self, settings: RelatedSettings | None = None) -> None:
+        self.settings = settings or load_settings().related
+        self._classes = _word_classes(self.settings.common_words)
+        self._a, self._b = minhash_permutations(self.settings.num_perm, self.settings.seed)
+
+    def minhash(self, shingles: U32, sets: Sequence[int] = (0,)) -> U32:
+        """The datasketch MinHash signatures of sets of 32-bit shingle hashes, vectorised:
+        every permutation applied to every shingle in one array expression. ``sets`` are the
+        offsets where each set starts in ``shingles``; one signature row per set."""
+        if len(shingles) > _MINHASH_BLOCK:  # a huge article: bounded memory, block by block
+            bounds = [*sets, len(shingles)]
+            return np.stack([self._minhash_blocks(shingles[a:b]) for a, b in pairwise(bounds)])
+        values = np.multiply(_fmix32(shingles)[:, None], self._a)
+        values += self._b
+        return np.asarray(np.minimum.reduceat(values, sets, axis=0), dtype=np.uint32)
+
+    def _minhash_blocks(self, shingles: U32) -> U32:
+        blocks = range(0, len(shingles), _MINHASH_BLOCK)
+        signatures = [self.minhash(shingles[i : i + _MINHASH_BLOCK])[0] for i in blocks]
+        return np.asarray(np.min(signatures, axis=0), dtype=np.uint32)
+
+    def tokens(self, text: str) -> tuple[U32, npt.NDArray[np.bool_]]:
+        """Token hashes of ``text`` (lower-cased, as :func:`pipeline.text.words` gives them)
+        and which tokens are skeleton: rare words (numbers included), and words written
+        with a capital that are not function words (names; a capitalised sentence opener
+        like "The" or "But" is a function word and stays out)."""
+        # The tokenizer of pipeline.text (its regex) on the text as written: the skeleton
+        # needs capitals, which words() lower-cases away.
+        found = WORD_RE.findall(text)
+        if not found:
+            return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.bool_)
+        joined = "\n".join(found) + "\n"
+        lowered = _code_points(joined.lower().replace("’", "'"))
+        cased = _code_points(joined.replace("’", "'"))
+        tokens, ends = _token_hashes(lowered)
+        word_class = self._classes[tokens >> np.uint32(32 - _CLASS_BITS)]
+        capital = np.zeros(len(tokens), dtype=np.bool_)
+        if len(cased) == len(lowered):  # else a letter whose lower case is two: no capitals
+            capital[np.searchsorted(ends, np.flatnonzero(cased != lowered))] = True
+        skeleton: npt.NDArray[np.bool_] = (word_class == _RARE) | (
+            capital & (word_class == _COMMON)
+        )
+        return tokens, skeleton
+
+    def __call__(self, text: str) -> Fingerprint:
+        s = self.settings
+        tokens, is_skeleton = self.tokens(text)
+        if len(tokens) == 0:
+            return Fingerprint(None, None, np.empty(0, dtype=np.uint16))
+        skeleton = tokens[is_skeleton]
+        shingles = shingle_hashes(tokens, s.shingle_words)
+        if len(skeleton) < s.min_skeleton_words:
+            return Fingerprint(
+                self.minhash(shingles)[0].astype(np.uint16),
+                None,
+                skeleton[: s.skeleton_cap].astype(np.uint16),
+            )
+        both = np.concatenate((shingles, shingle_hashes(skeleton, s.skeleton_shingle_words)))
+        sigs = self.minhash(both, (0, len(shingles))).astype(np.uint16)
+        return Fingerprint(sigs[0], sigs[1], skeleton[: s.skeleton_cap].astype(np.uint16))
+
+
+class RelatedIndex:
+    """Fingerprints of a batch, then the links among them.
+
+    ``add`` every article (cheap, streaming), then call ``links`` once. Articles are
+    identified by the order they were added (``links_by_position``), so repeated ids in one
+    batch stay apart; ``links`` keys by id.
+    """
+
+    def __init__(self, settings: RelatedSettings | None = None) -> None:
+        self.settings = settings or load_settings().related
+        self.fingerprinter = Fingerprinter(self.settings)
+        self.ids: list[str] = []
+        self._text_sigs = array("H")
+        self._skeleton_sigs = array("H")
+        self._flags = array("B")  # bit 0: text signature valid; bit 1: skeleton valid
+        self._skeletons = array("H")
+        self._skeleton_ends = array("Q")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, id: str, text: str) -> int:
+        """Fingerprint one article; returns its position."""
+        return self.add_fingerprint(id, self.fingerprinter(text))
+
+    def add_fingerprint(self, id: str, fp: Fingerprint) -> int:
+        zeros = bytes(2 * self.settings.num_perm)
+        self.ids.append(id)
+        self._flags.append((fp.text_sig is not None) | (fp.skeleton_sig is not None) << 1)
+        self._text_sigs.frombytes(zeros if fp.text_sig is None else fp.text_sig.tobytes())
+        sig = fp.skeleton_sig
+        self._skeleton_sigs.frombytes(zeros if sig is None else sig.tobytes())
+        self._skeletons.frombytes(fp.skeleton.tobytes())
+        self._skeleton_ends.append(len(self._skeletons))
+        return len(self.ids) - 1
+
+    def nbytes(self) -> int:
+        """Bytes held by the fingerprints (ids excluded)."""
+        arrays = (self._text_sigs, self._skeleton_sigs, self._flags, self._skeletons)
+        return sum(a.itemsize * len(a) for a in (*arrays, self._skeleton_ends))
+
+    def _skeleton(self, i: int) -> list[int]:
+        start = self._skeleton_ends[i - 1] if i else 0
+        return self._skeletons[start : self._skeleton_ends[i]].tolist()
+
+    def links_by_position(self) -> dict[int, list[Related]]:
+        """Every article with at least one link, by position; links both ways, most similar
+        first, at most ``related.max_links`` each."""
+        s = self.settings
+        n = len(self.ids)
+        if n < 2:
+            return {}
+        flags = np.frombuffer(self._flags, dtype=np.uint8)
+        text = np.frombuffer(self._text_sigs, dtype=np.uint16).reshape(n, s.num_perm)
+        skel = np.frombuffer(self._skeleton_sigs, dtype=np.uint16).reshape(n, s.num_perm)
+        candidates = [
+            _candidates(text, flags & 1 > 0, s.text_band_rows, s.max_bucket),
+            _candidates(skel, flags & 2 > 0, s.skeleton_band_rows, s.max_bucket),
+        ]
+        pairs = np.unique(np.concatenate(candidates, axis=1), axis=1)
+        links: dict[int, list[Related]] = {}
+        for chunk in range(0, pairs.shape[1], _VERIFY_CHUNK):
+            left, right = pairs[:, chunk : chunk + _VERIFY_CHUNK]
+            for i, j, relation, similarity in self._verify(left, right, text, skel, flags):
+                links.setdefault(i, []).append(Related(self.ids[j], relation, similarity))
+                links.setdefault(j, []).append(Related(self.ids[i], relation, similarity))
+        for found in links.values():
+            found.sort(key=lambda r: (-r.similarity, r.id))
+            del found[s.max_links :]
+        return links
+
+    def _verify(
+        self,
+        left: npt.NDArray[np.int64],
+        right: npt.NDArray[np.int64],
+        text: U16,
+        skel: U16,
+        flags: npt.NDArray[np.uint8],
+    ) -> Iterator[tuple[int, int, Relation, float]]:
+        """The candidate pairs that are copies, with their relation and similarity."""
+        s = self.settings
+        text_sim = (text[left] == text[right]).mean(axis=1)
+        skel_sim = (skel[left] == skel[right]).mean(axis=1)
+        duplicate = text_sim >= s.duplicate_threshold
+        for i, j, sim in zip(*_where(duplicate, left, right, text_sim), strict=True):
+            yield i, j, "duplicate", sim
+        spun = (
+            ~duplicate
+            & ((flags[left] & flags[right] & 2) > 0)
+            & (skel_sim >= s.skeleton_min_jaccard)
+            & (1.0 - skel_sim <= s.max_change_ratio * (1.0 - text_sim))
+        )
+        for i, j, _ in zip(*_where(spun, left, right, skel_sim), strict=True):
+            ratio = SequenceMatcher(None, self._skeleton(i), self._skeleton(j), False).ratio()
+            if ratio >= s.spun_threshold:
+                yield i, j, "spun_copy", ratio
+
+    def links(self) -> dict[str, list[Related]]:
+        """Links keyed by article id (articles sharing an id share one list)."""
+        by_id: dict[str, list[Related]] = {}
+        for position, found in sorted(self.links_by_position().items()):
+            by_id.setdefault(self.ids[position], []).extend(found)
+        return by_id
+
+
+def _where(
+    mask: npt.NDArray[np.bool_],
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+    sim: npt.NDArray[np.float64],
+) -> tuple[list[int], list[int], list[float]]:
+    return left[mask].tolist(), right[mask].tolist(), sim[mask].tolist()
+
+
+def _candidates(
+    sigs: U16, valid: npt.NDArray[np.bool_], rows: int, max_bucket: int
+) -> npt.NDArray[np.int64]:
+    """LSH: the pairs ``[[i...], [j...]]`` (i < j) that share a band of ``rows`` values.
+
+    A band's 16-bit values are packed into one integer key; sorting each band's keys puts
+    every bucket in one run. A bucket gives all its pairs, or, over ``max_bucket`` members, a
+    star around its first member (linear however many copies one text has).
+    """
+    members = np.flatnonzero(valid)
+    found: list[npt.NDArray[np.int64]] = [np.empty((2, 0), dtype=np.int64)]
+    if len(members) < 2:
+        return found[0]
+    for band in range(sigs.shape[1] // rows):
+        key = np.zeros(len(members), dtype=np.uint64)
+        for r in range(rows):
+            key |= sigs[members, band * rows + r].astype(np.uint64) << np.uint64(16 * r)
+        order = np.argsort(key, kind="stable")
+        key, ranked = key[order], members[order]
+        starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+        sizes = np.diff(np.append(starts, len(key)))
+        # Every position in a multi-member bucket, with where its bucket starts and ends.
+        in_bucket = np.repeat(sizes > 1, sizes)
+        pos = np.flatnonzero(in_bucket)
+        first = np.repeat(starts, sizes)[in_bucket]
+        end = np.repeat(starts + sizes, sizes)[in_bucket]
+        large = end - first > max_bucket
+        star = large & (pos > first)
+        found.append(_ordered(ranked[first[star]], ranked[pos[star]]))
+        pos, end = pos[~large], end[~large]
+        for d in range(1, int(sizes.max())):
+            keep = pos + d < end
+            pos, end = pos[keep], end[keep]
+            if not len(pos):
+                break
+            found.append(_ordered(ranked[pos], ranked[pos + d]))
+    return np.concatenate(found, axis=1)
+
+
+def _ordered(a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
+    return np.stack((np.minimum(a, b), np.maximum(a, b))).astype(np.int64)
+
+
+def batch_links(
+    items: Iterable[Article | ReadError], settings: RelatedSettings | None = None
+) -> dict[int, list[Related]]:
+    """The links of a whole batch, keyed by item position (read errors count as positions
+    but have no links): the first, reading-only pass of ``unspun score``.
+
+    The index (and wordfreq, which it loads) is only set up once a second article shows up:
+    a single article has nothing to be a copy of, and start-up stays as it was."""
+    articles = ((p, item) for p, item in enumerate(items) if isinstance(item, Article))
+    first = next(articles, None)
+    second = next(articles, None)
+    if first is None or second is None:
+        return {}
+    index = RelatedIndex(settings)
+    positions = array("Q")
+    for position, article in chain((first, second), articles):
+        index.add(article.id, article.text)
+        positions.append(position)
+    return {positions[i]: found for i, found in index.links_by_position().items()}
+
+
+def link_dicts(links: Iterable[Related]) -> list[dict[str, Any]]:
+    """Links as record fields (the ``related`` array of the record schema)."""
+    return [
+        {"id": r.id, "relation": r.relation, "similarity": round(r.similarity, 4)} for r in links
+    ]
