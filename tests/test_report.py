@@ -124,7 +124,7 @@ def test_article_text_survives_escaping_and_marks_exactly(page: Chrome) -> None:
 
 def test_clicking_the_score_header_sorts_rows_by_score(page: Chrome) -> None:
     before = summary_scores(page)
-    assert before not in (sorted(before), sorted(before, reverse=True))  # input order
+    assert len(set(before)) > 2  # the two orders below differ, so each click is checked
     header = page.find_element(By.ID, "sort-score")
     header.click()
     assert summary_scores(page) == sorted(before)

@@ -83,9 +83,12 @@ def test_punitory_suggests_punitive(evidence: SynonymEvidence) -> None:
     assert suggestion in {"punitive", "penal"}
     assert gap >= 1.0
     # The reference writes "likely to", never "probable to".
-    _, findings = evidence.evaluate(Document((EXTRA + " ") * 3))
+    _, findings = evidence.evaluate(Document((EXTRA + " ") * 4))
     suggested = {(f.text.lower(), (f.suggestion or "").lower()) for f in findings}
     assert ("probable", "likely") in suggested
+    # One swap-like word alone is weak evidence: no finding below `min_findings` of them.
+    _, lone = evidence.evaluate(Document(EXTRA + " " + seed_text("001")))
+    assert lone == []
 
 
 def test_clean_seeds_get_few_findings(evidence: SynonymEvidence) -> None:

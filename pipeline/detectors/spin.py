@@ -1,6 +1,6 @@
 """Spin: text run through an article spinner (synonym substitution).
 
-Three independent kinds of evidence, so that spinners outside the lexicon are still seen:
+Four independent kinds of evidence, so that spinners outside the lexicon are still seen:
 
 1. **Lexicon** (:mod:`pipeline.detectors.spin_lexicon`): wordings spinners put in place of
    ordinary ones. A match is scored in context, because ``in addition to`` is also plain
@@ -13,6 +13,9 @@ Three independent kinds of evidence, so that spinners outside the lexicon are st
 3. **Broken collocations**: a reference bigram model (train-split BBC, with wordfreq unigram
    backoff so other sources and eras are not all "unseen") gives the rate of word pairs the
    reference says do not go together.
+4. **Thesaurus choices** (:mod:`pipeline.detectors.spin_synonyms`, when built with WordNet's
+   synonyms): content words for which WordNet offers a far more common synonym that the
+   context prefers ("probable to" for "likely to").
 
 What the detector knows: the lexicon (written from real spinner output and published lists of
 "tortured phrases", not from the training spinners' tables), bigram and unigram counts of the
@@ -20,7 +23,9 @@ reference articles, and wordfreq's English unigram frequencies. Word-rarity feat
 (mean content-word frequency, share of rare words, mean bigram association) were measured and
 dropped: they separated a thesaurus spinner from BBC text a little (AUC ~0.8) but moved as much
 on clean news of another source and era (US news 2016-17), which made a head trained on them
-flag 20-30% of such clean articles (``python -m pipeline.training.spin_eval``).
+flag 20-30% of such clean articles (``python -m pipeline.training.spin_eval``). The thesaurus
+evidence is rarity *within a meaning* and moves less, but still some: the reliability model is
+fitted without the thesaurus spinner's articles (``pipeline.training.train``).
 """
 
 from __future__ import annotations

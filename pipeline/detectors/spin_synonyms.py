@@ -231,6 +231,8 @@ class SynonymEvidence:
             "syn_context_rate": context * 100.0 / n,
             "syn_posterior_mean": posterior * per,
         }
+        if len(hits) < cfg.min_findings:
+            hits = []
         return features, self._findings(text, words, gaps_text, hits)
 
     @staticmethod
