@@ -84,10 +84,7 @@ class ReliabilityModel:
         return out
 
     def verdict(self, reliability: float) -> str:
-        v = self.settings.verdict
-        if reliability >= v.reliable_at:
-            return "reliable"
-        return "unreliable" if reliability < v.unreliable_below else "suspect"
+        return self.settings.verdict.of(reliability)
 
 
 def fit_model(

@@ -333,10 +333,7 @@ class RuntimeModel:
         return out
 
     def verdict(self, reliability: float) -> str:
-        v = self.settings.verdict
-        if reliability >= v.reliable_at:
-            return "reliable"
-        return "unreliable" if reliability < v.unreliable_below else "suspect"
+        return self.settings.verdict.of(reliability)
 
 
 def save_runtime_model(model: RuntimeModel, path: Path) -> dict[str, Any]:

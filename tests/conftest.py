@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from pipeline import cli
 from pipeline.model import DEFAULT_MODEL, ReliabilityModel, load_model
 from pipeline.training.sources import shared_dir
 
@@ -32,6 +35,17 @@ def seeds() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def shipped_model() -> ReliabilityModel:
     return load_model(DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="module")
+def invoke() -> Iterator[CliRunner]:
+    """A runner whose commands share one model, loaded once per test module by the CLI's own
+    loader (module scope: the patch must not outlive the module, or `--model` tests elsewhere
+    would get this model)."""
+    model = cli._load(None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli, "_load", lambda path: model)
+        yield CliRunner()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,15 +20,6 @@ from pipeline.text import Document
 from .conftest import SEEDS, seed_path, seed_text
 
 DUTCH = "Dutch police search for van driver who plowed into concertgoers"
-
-
-@pytest.fixture(scope="module")
-def invoke() -> Iterator[CliRunner]:
-    """A runner whose commands share one model, loaded once by the CLI's own loader."""
-    model = cli._load(None)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli, "_load", lambda path: model)
-        yield CliRunner()
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -14,15 +12,6 @@ from pipeline import cli
 from pipeline.io.explain import highlighted
 
 from .conftest import SEEDS, seed_path
-
-
-@pytest.fixture(scope="module")
-def invoke() -> Iterator[CliRunner]:
-    """A runner whose commands share one model, loaded once by the CLI's own loader."""
-    model = cli._load(None)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli, "_load", lambda path: model)
-        yield CliRunner()
 
 
 def explain(invoke: CliRunner, path: Path | str) -> tuple[int, str, str]:

@@ -40,15 +40,6 @@ CHROMIUM_FLAGS = (
 
 
 @pytest.fixture(scope="module")
-def invoke() -> Iterator[CliRunner]:
-    """A runner whose commands share one model, loaded once by the CLI's own loader."""
-    model = cli._load(None)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli, "_load", lambda path: model)
-        yield CliRunner()
-
-
-@pytest.fixture(scope="module")
 def report_file(invoke: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "report.html"
     result = invoke.invoke(cli.app, ["report", str(SEEDS), "--output", str(path)])

@@ -26,6 +26,12 @@ class VerdictSettings:
         if not 0.0 <= self.unreliable_below <= self.reliable_at <= 1.0:
             raise SettingsError("verdict: need 0 <= unreliable_below <= reliable_at <= 1")
 
+    def of(self, reliability: float) -> str:
+        """The verdict for a reliability score: reliable, suspect or unreliable."""
+        if reliability >= self.reliable_at:
+            return "reliable"
+        return "unreliable" if reliability < self.unreliable_below else "suspect"
+
 
 @dataclass(frozen=True)
 class InputSettings:
