@@ -13,7 +13,7 @@ evaluate`` use this module's scikit-learn model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,23 +112,34 @@ def fit_model(
     pipeline[1:].fit(X, reliable)
     model = ReliabilityModel(pipeline, {}, settings)
     slices = model.feature_slices()
-    for name, labels in detector_labels.items():
-        head = Pipeline(
-            [
-                ("scale", StandardScaler()),
-                (
-                    "classify",
-                    # balanced: 0.5 is then the detector's own decision threshold whatever the
-                    # share of corrupted articles in the corpus
-                    LogisticRegression(
-                        C=1.0, max_iter=2000, class_weight="balanced", random_state=seed
-                    ),
-                ),
-            ]
-        )
-        head.fit(X[:, slices[name]], labels)
-        model.signal_heads[name] = head
+    for detector in features.detectors:
+        if detector.name in detector_labels:
+            names = detector.feature_names()
+            columns = [names.index(n) for n in detector.head_feature_names()]
+            model.signal_heads[detector.name] = fit_signal_head(
+                X[:, slices[detector.name]], detector_labels[detector.name], columns, seed
+            )
     return model
+
+
+def fit_signal_head(
+    X: NDArray[np.float64],
+    labels: NDArray[np.int_],
+    columns: Sequence[int] | None = None,
+    seed: int = 0,
+) -> Pipeline:
+    """A detector's signal head: scaler + balanced logistic regression (balanced, so 0.5 is
+    the detector's own decision threshold whatever the share of problem articles). With
+    ``columns`` only those carry weight: the others are zeroed after scaling, so their
+    coefficients are exactly 0 and the head still takes the detector's whole feature row."""
+    scaler = StandardScaler().fit(X)
+    z = scaler.transform(X)
+    if columns is not None:
+        keep = np.zeros(X.shape[1], dtype=bool)
+        keep[list(columns)] = True
+        z[:, ~keep] = 0.0
+    logistic = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced", random_state=seed)
+    return Pipeline([("scale", scaler), ("classify", logistic.fit(z, labels))])
 
 
 def library_versions() -> dict[str, str]:

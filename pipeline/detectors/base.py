@@ -36,6 +36,11 @@ class Detector(ABC):
     def feature_names(self) -> tuple[str, ...]:
         """Names of the numeric features :meth:`detect` returns, in order."""
 
+    def head_feature_names(self) -> tuple[str, ...]:
+        """The features the detector's signal head is fitted on (all, unless a detector
+        condenses its evidence into fewer that transfer better)."""
+        return self.feature_names()
+
     @abstractmethod
     def detect(self, doc: Document) -> Detection:
         """Features and findings for one article."""

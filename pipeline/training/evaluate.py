@@ -188,7 +188,9 @@ def spin_transfer(
 ) -> dict[str, Any]:
     """Leave-one-spinner-out AUC/F1 of a head on the spin detector's features alone."""
     cols = model.feature_slices()["spin"]
-    out = leave_one_style_out(X_train[:, cols], train, X_test[:, cols], test)
+    (spin,) = [d for d in model.features.detectors if d.name == "spin"]
+    head_cols = [spin.feature_names().index(n) for n in spin.head_feature_names()]
+    out = leave_one_style_out(X_train[:, cols], train, X_test[:, cols], test, head_cols)
     # The shipped signal head (trained on every style) on the whole test split.
     y_all = np.array([r.spin for r in test])
     signal = model.signals(X_test)["spin"]
