@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.config import load_settings
 from pipeline.detectors.boilerplate import (
+    LINE_FEATURE_NAMES,
     BoilerplateDetector,
     LineTable,
     comment_thread_lines,
@@ -262,3 +263,46 @@ def test_reshaped_content_keeps_the_text(bbc: list[SourceArticle]) -> None:
         assert set(article.text.split()) <= set(new.split())  # no word lost
         shapes.add(max(len(ln.text) for ln in Document(new).content_lines[1:]) <= 90)
     assert shapes == {True, False}  # some articles hard-wrapped, some not
+
+
+# Reader comments as scrapers often leave them: no name/date headers, just the prose.
+HEADERLESS_COMMENTS = [
+    "lol this is exactly what i said would happen",
+    "Great article, thanks for posting. I had no idea this was going on.",
+    "Honestly I think you are all overreacting, it's not that big a deal.",
+    "Does anyone know where I can find the full report??",
+    "My dad worked there for 30 years and he always said the same thing :)",
+    "Totally agree with the previous comment!!",
+]
+
+
+def test_headerless_comment_threads_after_the_article_are_flagged(
+    detector: BoilerplateDetector, bbc: list[SourceArticle]
+) -> None:
+    heldout = [a for a in bbc if split_of(a.id) == "dev"][:40]
+    found = total = body_flagged = body = 0
+    for article in heldout:
+        text = article.text.rstrip("\n") + "\n\n" + "\n\n".join(HEADERLESS_COMMENTS) + "\n"
+        flagged = {f.text for f in detector.detect(Document(text)).findings}
+        found += len(flagged & set(HEADERLESS_COMMENTS))
+        total += len(HEADERLESS_COMMENTS)
+        original = [ln.text for ln in Document(article.text).content_lines]
+        body_flagged += len(flagged & set(original))
+        body += len(original)
+    assert found / total >= 0.6, f"header-less comment recall {found / total:.2f}"
+    assert body_flagged / body <= 0.03, f"article lines flagged {body_flagged / body:.3f}"
+
+
+def test_comment_shape_features() -> None:
+    lines = [
+        "Council approves new budget for city libraries",
+        "The city council approved a new budget for libraries on Monday, with funding for "
+        "longer opening hours across the city.",
+        "Libraries will open on Sundays from next month, the council said.",
+        "lol i cant believe this!! my cat could run it better :)",
+    ]
+    x, _ = page_features(lines)
+    col = {name: i for i, name in enumerate(LINE_FEATURE_NAMES)}
+    assert x[3, col["lower_i"]] == 1.0 and x[3, col["informal"]] == 1.0
+    assert x[2, col["lower_i"]] == 0.0 and x[2, col["informal"]] == 0.0
+    assert x[3, col["first_person_density"]] > 0.0 and x[3, col["after_last_head_prose"]] == 1.0

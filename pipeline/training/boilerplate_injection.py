@@ -646,6 +646,7 @@ _AFTER = (
 )
 
 
+HEADERLESS_SHARE = 0.4
 _SCORES = ("Funny", "Insightful", "Interesting", "Informative", "Troll", "Flamebait")
 _BLOGS = ("blogspot.com", "wordpress.com", "tumblr.com", "com", "net")
 
@@ -731,8 +732,11 @@ def comment_thread(
         for _ in range(max(1, n_comments))
     ]
     header_first = rng.random() < 0.75  # "Posted by: ..." sites put the header after the body
+    # Many scraped threads lose their name/date headers (the extractor drops them): only
+    # the comments' prose is left after the article.
+    headerless = rng.random() < HEADERLESS_SHARE
     for k in range(n_comments):
-        header = _comment_header(rng, people[k])
+        header = [] if headerless else _comment_header(rng, people[k])
         body = _comment_body(rng, sentences)
         if rng.random() < 0.25:
             body.append(_signature(rng, people[k]))
@@ -799,4 +803,38 @@ def reshape_content(text: str, rng: random.Random) -> str:
             else p
             for p in body
         ]
+    if rng.random() < TABLE_SHARE:
+        table = _data_table(rng, " ".join(body))
+        if table:
+            at = rng.randint(1, len(body))
+            body = [*body[:at], table, *body[at:]]
     return "\n\n".join([title, *body]) + ("\n" if text.endswith("\n") else "")
+
+
+TABLE_SHARE = 0.1
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})?")
+
+
+def _data_table(rng: random.Random, body: str) -> str | None:
+    """A small data table in the "| cell | cell |" rows extractors make of HTML tables, its
+    row labels the article's own capitalised names: tables in an article's body are content
+    (CleanEval's gold keeps them)."""
+    names = list(dict.fromkeys(_CAPITALISED.findall(body)))
+    if len(names) < 4:
+        return None
+    n_rows, n_cols = rng.randint(3, min(10, len(names))), rng.randint(1, 4)
+    labels = rng.sample(names, n_rows)
+    decimals = rng.choice((0, 1, 2))
+    header = ["", *(str(rng.randint(1990, 2023) + k) for k in range(n_cols))]
+    if rng.random() < 0.5:
+        header = [
+            rng.choice(("Name", "Region", "Team", "Item", "Group")),
+            *rng.sample(
+                ("Total", "Share", "Change", "Votes", "Cost", "Rate", "Points", "Number"), n_cols
+            ),
+        ]
+    rows = ["| " + " | ".join(header) + " |"]
+    for label in labels:
+        cells = [f"{rng.uniform(0, 500):.{decimals}f}" for _ in range(n_cols)]
+        rows.append("| " + " | ".join([label, *cells]) + " |")
+    return "\n".join(rows)
