@@ -98,11 +98,17 @@ def main() -> None:
         startup, startup_cpu = sorted(walls)[2], sorted(cpus)[2]
         feed = Path(tmp) / "feed.jsonl"
         feed.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts * 5))
-        subprocess.run(
-            [exe, "score", str(feed), "--quiet", "--output", str(Path(tmp) / "out.jsonl")],
-            check=True,
-        )
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        walls_by_jobs = {}
+        for jobs in (1, 2):  # whole command, start-up included: the --jobs speed-up
+            out = str(Path(tmp) / "out.jsonl")
+            start = time.perf_counter()
+            subprocess.run(
+                [exe, "score", str(feed), "--quiet", "--jobs", str(jobs), "--output", out],
+                check=True,
+            )
+            walls_by_jobs[jobs] = time.perf_counter() - start
+            if jobs == 1:
+                peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     result = {
         "articles": len(texts),
         "mean_bytes": round(sum(len(t.encode()) for t in texts) / len(texts)),
@@ -114,6 +120,9 @@ def main() -> None:
         "startup_s": round(startup, 2),
         "startup_user_cpu_s": round(startup_cpu, 2),
         "peak_rss_mb_feed_of_2000": round(peak_mb, 1),
+        "feed_of_2000_wall_s_jobs1": round(walls_by_jobs[1], 1),
+        "feed_of_2000_wall_s_jobs2": round(walls_by_jobs[2], 1),
+        "speedup_jobs2": round(walls_by_jobs[1] / walls_by_jobs[2], 2),
     }
     write(result)
 

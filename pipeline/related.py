@@ -277,11 +277,11 @@ class RelatedIndex:
         flags = np.frombuffer(self._flags, dtype=np.uint8)
         text = np.frombuffer(self._text_sigs, dtype=np.uint16).reshape(n, s.num_perm)
         skel = np.frombuffer(self._skeleton_sigs, dtype=np.uint16).reshape(n, s.num_perm)
-        candidates = [
+        keys = np.union1d(
             _candidates(text, flags & 1 > 0, s.text_band_rows, s.max_bucket),
             _candidates(skel, flags & 2 > 0, s.skeleton_band_rows, s.max_bucket),
-        ]
-        pairs = np.unique(np.concatenate(candidates, axis=1), axis=1)
+        )
+        pairs = np.stack((keys >> np.int64(32), keys & np.int64(0xFFFFFFFF)))
         links: dict[int, list[Related]] = {}
         for chunk in range(0, pairs.shape[1], _VERIFY_CHUNK):
             left, right = pairs[:, chunk : chunk + _VERIFY_CHUNK]
@@ -339,17 +339,21 @@ def _where(
 def _candidates(
     sigs: U16, valid: npt.NDArray[np.bool_], rows: int, max_bucket: int
 ) -> npt.NDArray[np.int64]:
-    """LSH: the pairs ``[[i...], [j...]]`` (i < j) that share a band of ``rows`` values.
+    """LSH: the pairs (i < j) that share a band of ``rows`` values, as sorted unique keys
+    ``i << 32 | j``.
 
     A band's 16-bit values are packed into one integer key; sorting each band's keys puts
     every bucket in one run. A bucket gives all its pairs, or, over ``max_bucket`` members, a
-    star around its first member (linear however many copies one text has).
+    star around its first member (linear however many copies one text has). Pairs are merged
+    band by band, so memory holds the distinct pairs, not one copy per band that finds them
+    (200,000 articles of a feed full of exact copies peaked at 690 MB before).
     """
     members = np.flatnonzero(valid)
-    found: list[npt.NDArray[np.int64]] = [np.empty((2, 0), dtype=np.int64)]
+    merged = np.empty(0, dtype=np.int64)
     if len(members) < 2:
-        return found[0]
+        return merged
     for band in range(sigs.shape[1] // rows):
+        found: list[npt.NDArray[np.int64]] = [np.empty((2, 0), dtype=np.int64)]
         key = np.zeros(len(members), dtype=np.uint64)
         for r in range(rows):
             key |= sigs[members, band * rows + r].astype(np.uint64) << np.uint64(16 * r)
@@ -372,7 +376,9 @@ def _candidates(
             if not len(pos):
                 break
             found.append(_ordered(ranked[pos], ranked[pos + d]))
-    return np.concatenate(found, axis=1)
+        band_pairs = np.concatenate(found, axis=1)
+        merged = np.union1d(merged, (band_pairs[0] << np.int64(32)) | band_pairs[1])
+    return merged
 
 
 def _ordered(a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
