@@ -100,6 +100,15 @@ def _raw_check(data: bytes, ident: str, source: str, max_chars: int) -> ReadErro
     return None
 
 
+def _over_limit(
+    ident: str, source: str | None, where: str, text: str, max_chars: int
+) -> ReadError | None:
+    """The one character limit every decoded or extracted article text is held to."""
+    if len(text) <= max_chars:
+        return None
+    return ReadError(ident, source, "too_large", f"{where}: over the {max_chars:,}-character limit")
+
+
 def _article_from_html_bytes(
     data: bytes, ident: str, source: str, max_chars: int
 ) -> Article | ReadError:
@@ -124,11 +133,9 @@ def _article_from_html(
         return ReadError(ident, source, "html_unsupported", f"{where}: {exc}")
     if not text.strip():
         return ReadError(ident, source, "empty", f"{where}: no main text found in the HTML")
-    if len(text) > max_chars:
-        return ReadError(
-            ident, source, "too_large", f"{where}: over the {max_chars:,}-character limit"
-        )
-    return Article(ident, text, source, title, url, extracted=True)
+    return _over_limit(ident, source, where, text, max_chars) or Article(
+        ident, text, source, title, url, extracted=True
+    )
 
 
 def _article_from_bytes(
@@ -141,11 +148,7 @@ def _article_from_bytes(
     except UnicodeDecodeError as exc:
         return ReadError(ident, source, "encoding", f"{source}: invalid UTF-8 at byte {exc.start}")
     text = text.removeprefix(BOM)
-    if len(text) > max_chars:
-        return ReadError(
-            ident, source, "too_large", f"{source}: over the {max_chars:,}-character limit"
-        )
-    return Article(ident, text, source)
+    return _over_limit(ident, source, source, text, max_chars) or Article(ident, text, source)
 
 
 def _read_jsonl_bytes(
@@ -199,8 +202,6 @@ def _jsonl_item(
         return ReadError(ident, source, "missing_text", f"{where}: {reason}")
     if not text.strip():
         return ReadError(ident, source, "empty", f"{where}: empty 'text'")
-    if len(text) > max_chars:
-        return ReadError(
-            ident, source, "too_large", f"{where}: over the {max_chars:,}-character limit"
-        )
-    return Article(ident, text, source, title, url)
+    return _over_limit(ident, source, where, text, max_chars) or Article(
+        ident, text, source, title, url
+    )
