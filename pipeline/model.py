@@ -35,7 +35,7 @@ from pipeline.artifacts import card_path as card_path
 from pipeline.artifacts import read_card as read_card
 from pipeline.config import Settings
 from pipeline.features import DetectorFeatures
-from pipeline.runtime_model import SELF_SCORED
+from pipeline.runtime_model import detector_signals, feature_slices
 
 _sha256 = artifacts.sha256_file
 
@@ -57,13 +57,7 @@ class ReliabilityModel:
 
     def feature_slices(self) -> dict[str, slice]:
         """Columns of each detector in the feature matrix."""
-        out: dict[str, slice] = {}
-        start = 0
-        for detector in self.features.detectors:
-            n = len(detector.feature_names())
-            out[detector.name] = slice(start, start + n)
-            start += n
-        return out
+        return feature_slices(self.features.detectors)
 
     def reliability(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         """Calibrated probability that each article is reliable, from its feature rows."""
@@ -72,16 +66,11 @@ class ReliabilityModel:
 
     def signals(self, X: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
         """Per-detector problem scores in [0, 1]; 0.5 is each detector's decision threshold."""
-        out: dict[str, NDArray[np.float64]] = {}
-        slices = self.feature_slices()
-        for detector in self.features.detectors:
-            cols = X[:, slices[detector.name]]
-            if detector.name in self.signal_heads:
-                out[detector.name] = self.signal_heads[detector.name].predict_proba(cols)[:, 1]
-            else:
-                index = detector.feature_names().index(SELF_SCORED[detector.name])
-                out[detector.name] = np.clip(cols[:, index], 0.0, 1.0)
-        return out
+        heads = {
+            name: (lambda cols, head=head: head.predict_proba(cols)[:, 1])
+            for name, head in self.signal_heads.items()
+        }
+        return detector_signals(self.features.detectors, heads, X)
 
     def verdict(self, reliability: float) -> str:
         return self.settings.verdict.of(reliability)

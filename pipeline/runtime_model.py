@@ -23,7 +23,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import pickle
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,38 @@ FloatArray = NDArray[np.float64]
 # The detector whose signal is one of its own features rather than a trained head.
 SELF_SCORED = {"readability": "atypicality"}
 RUNTIME_FORMAT = "gzip-compressed pickle (protocol 5) of pipeline.runtime_model.RuntimeModel"
+
+
+def feature_slices(detectors: Sequence[Detector]) -> dict[str, slice]:
+    """Columns of each detector in the feature matrix (detectors in feature order)."""
+    out: dict[str, slice] = {}
+    start = 0
+    for detector in detectors:
+        n = len(detector.feature_names())
+        out[detector.name] = slice(start, start + n)
+        start += n
+    return out
+
+
+def detector_signals(
+    detectors: Sequence[Detector],
+    heads: Mapping[str, Callable[[FloatArray], FloatArray]],
+    X: FloatArray,
+) -> dict[str, FloatArray]:
+    """Per-detector problem scores in [0, 1] (0.5 is each detector's decision threshold):
+    its signal head's probability on its columns, or for a detector without a head the
+    feature it scores itself with (:data:`SELF_SCORED`)."""
+    out: dict[str, FloatArray] = {}
+    slices = feature_slices(detectors)
+    for detector in detectors:
+        cols = np.asarray(X, dtype=np.float64)[:, slices[detector.name]]
+        head = heads.get(detector.name)
+        if head is not None:
+            out[detector.name] = head(cols)
+        else:
+            index = detector.feature_names().index(SELF_SCORED[detector.name])
+            out[detector.name] = np.clip(cols[:, index], 0.0, 1.0)
+    return out
 
 
 def analyze(detectors: Sequence[Detector], text: str) -> list[Detection]:
@@ -307,13 +339,7 @@ class RuntimeModel:
 
     def feature_slices(self) -> dict[str, slice]:
         """Columns of each detector in the feature matrix."""
-        out: dict[str, slice] = {}
-        start = 0
-        for detector in self.detectors:
-            n = len(detector.feature_names())
-            out[detector.name] = slice(start, start + n)
-            start += n
-        return out
+        return feature_slices(self.detectors)
 
     def reliability(self, X: FloatArray) -> FloatArray:
         """Calibrated probability that each article is reliable, from its feature rows."""
@@ -321,16 +347,7 @@ class RuntimeModel:
 
     def signals(self, X: FloatArray) -> dict[str, FloatArray]:
         """Per-detector problem scores in [0, 1]; 0.5 is each detector's decision threshold."""
-        out: dict[str, FloatArray] = {}
-        slices = self.feature_slices()
-        for detector in self.detectors:
-            cols = np.asarray(X, dtype=np.float64)[:, slices[detector.name]]
-            if detector.name in self.signal_heads:
-                out[detector.name] = self.signal_heads[detector.name](cols)
-            else:
-                index = detector.feature_names().index(SELF_SCORED[detector.name])
-                out[detector.name] = np.clip(cols[:, index], 0.0, 1.0)
-        return out
+        return detector_signals(self.detectors, self.signal_heads, X)
 
     def verdict(self, reliability: float) -> str:
         return self.settings.verdict.of(reliability)
