@@ -279,22 +279,28 @@ class SpinDetector(Detector):
         matches = _match_lexicon(lows, adjacent_list, self._first)
         scores = self._score_matches(words, lows, gaps, word_counts, matches, ids, c12, adjacent)
         min_score = self.settings.finding_min_score
-        # Offsets of word i: [bounds[2 i], bounds[2 i + 1]).
-        pieces = [g for pair in zip(gaps, words, strict=False) for g in pair]
-        bounds = list(accumulate(map(len, pieces)))
-        findings = [
-            Finding.at(
-                text,
-                "spin",
-                bounds[2 * m.first],
-                bounds[2 * m.last + 1],
-                score,
-                f"spinner substitution for '{suggestion}'",
-                suggestion,
-            )
+        sure = [
+            (m, score, suggestion)
             for m, (score, suggestion) in zip(matches, scores, strict=True)
             if score >= min_score
         ]
+        findings: list[Finding] = []
+        if sure:  # most articles have none: offsets only when needed
+            # Offsets of word i: [bounds[2 i], bounds[2 i + 1]).
+            pieces = [g for pair in zip(gaps, words, strict=False) for g in pair]
+            bounds = list(accumulate(map(len, pieces)))
+            findings = [
+                Finding.at(
+                    text,
+                    "spin",
+                    bounds[2 * m.first],
+                    bounds[2 * m.last + 1],
+                    score,
+                    f"spinner substitution for '{suggestion}'",
+                    suggestion,
+                )
+                for m, score, suggestion in sure
+            ]
         per_k = 1000.0 / n
         score_values = [s for s, _ in scores]
         features = [
