@@ -18,9 +18,11 @@ from pipeline.detectors.boilerplate import (
 from pipeline.text import Document
 from pipeline.training.baselines import c4_boilerplate, c4_line_is_boilerplate, justext_boilerplate
 from pipeline.training.boilerplate_data import (
+    PAGE_WEIGHT_LINES,
     LabelledPage,
     injected_pages,
     page_split,
+    page_weights,
     shared_pages,
 )
 from pipeline.training.boilerplate_injection import (
@@ -73,7 +75,10 @@ def detector(bbc: list[SourceArticle]) -> BoilerplateDetector:
     titles = [a.text.split("\n", 1)[0] for a in train]
     pages.extend(injected_pages([a.text for a in train], seed=0, headlines=titles))
     table = LineTable(
-        [p.lines for p in pages], [p.labels for p in pages], [p.page_id for p in pages]
+        [p.lines for p in pages],
+        [p.labels for p in pages],
+        [p.page_id for p in pages],
+        page_weights([p.lines for p in pages]),
     )
     return BoilerplateDetector.build(load_settings().boilerplate, table, seed=0)
 
@@ -254,6 +259,16 @@ def test_comment_thread_lines_follow_repeated_headers() -> None:
     assert not comment_thread_lines(page_features(lines[:4])[0]).any()  # one header only
 
 
+def test_header_lines_before_the_body_do_not_open_a_comment_thread() -> None:
+    """Comments follow an article: a dated byline or post header above the first prose line
+    is not a comment header, so the thread opens at the first header after the body."""
+    post = "The council met on Tuesday and agreed a new budget for the year after a long debate."
+    header = "(January 17, 2004 -- 11:57 PM EDT // link)"
+    assert not comment_thread_lines(page_features([header, post, header, post])[0]).any()
+    thread = comment_thread_lines(page_features([header, post, header, post, header, post])[0])
+    assert thread.tolist() == [False, False, True, True, True, True]
+
+
 def test_reshaped_content_keeps_the_text(bbc: list[SourceArticle]) -> None:
     rng = random.Random(5)
     shapes = set()
@@ -306,3 +321,12 @@ def test_comment_shape_features() -> None:
     assert x[3, col["lower_i"]] == 1.0 and x[3, col["informal"]] == 1.0
     assert x[2, col["lower_i"]] == 0.0 and x[2, col["informal"]] == 0.0
     assert x[3, col["first_person_density"]] > 0.0 and x[3, col["after_last_head_prose"]] == 1.0
+
+
+def test_page_weights_cap_long_pages() -> None:
+    """Long pages (dragnet comment threads run to hundreds of lines) weigh as much as a
+    PAGE_WEIGHT_LINES-line page in the fit; shorter pages keep weight 1."""
+    short, long = ["a line"] * 10, ["a line"] * (4 * PAGE_WEIGHT_LINES)
+    weights = page_weights([short, long, []])
+    assert weights[0] == 1.0 and weights[2] == 1.0
+    assert weights[1] * len(long) == pytest.approx(PAGE_WEIGHT_LINES)

@@ -61,6 +61,20 @@ def test_spun_copy_scores_higher_than_original(
     assert tuple(features) == names == SynonymEvidence.FEATURES
 
 
+def test_wide_choice_gap_sees_more_swaps_than_first_sense_gap(
+    evidence: SynonymEvidence, held_out: list[str], spun: list[str]
+) -> None:
+    """The wide gap (second sense, hypernyms, "similar to") covers words the first sense
+    misses, and it rises on nearly every spun copy."""
+    assert len(evidence.wide_gaps) > len(evidence.gaps)
+    rises = 0
+    for clean, spun_text in zip(held_out, spun, strict=True):
+        before, _ = evidence.evaluate(Document(clean))
+        after, _ = evidence.evaluate(Document(spun_text))
+        rises += after["syn_choice_gap_wide"] > before["syn_choice_gap_wide"]
+    assert rises >= 0.9 * len(held_out)
+
+
 def test_spun_copy_gets_findings_with_suggestions(
     evidence: SynonymEvidence, held_out: list[str], spun: list[str]
 ) -> None:

@@ -61,6 +61,10 @@ class SynonymSettings:
     apply when the detector is built."""
 
     max_rank: int = 0  # senses of the written word whose synonyms count (0 = first only)
+    # The reach of the wide choice gap: 1 adds the second sense and the synsets WordNet links
+    # (hypernyms, "similar to", verb groups). Dev split, thesaurus family alone: AUC 0.974 on
+    # the thesaurus spinner with it vs 0.951 with max_rank's gap.
+    gap_rank: int = 1
     margin_weight: float = 1.0  # per ln-unit of frequency gap to the synonym
     context_weight: float = 0.5  # per nat of PMI the synonym gains over the word
     prior_logit: float = -5.0  # a token is rarely a swap before the evidence
@@ -80,8 +84,14 @@ class SynonymSettings:
             raise SettingsError("synonyms.finding_min_score must be in [0, 1]")
         if self.min_findings < 1:
             raise SettingsError("synonyms.min_findings must be positive")
-        if self.max_rank < 0 or self.min_pair_count < 1 or self.smoothing <= 0.0:
-            raise SettingsError("synonyms: max_rank >= 0, min_pair_count >= 1, smoothing > 0")
+        if (
+            min(self.max_rank, self.gap_rank) < 0
+            or self.min_pair_count < 1
+            or self.smoothing <= 0.0
+        ):
+            raise SettingsError(
+                "synonyms: max_rank, gap_rank >= 0, min_pair_count >= 1, smoothing > 0"
+            )
 
 
 @dataclass(frozen=True)

@@ -573,9 +573,14 @@ def page_features(lines: Sequence[str]) -> tuple[FloatArray, list[list[tuple[str
         lw_count[la] = lw_count.get(la, 0) + 1
     same_first = np.array([fw_count[f] - 1 for f in first_words], dtype=np.float64)
     same_last = np.array([lw_count[la] - 1 for la in last_words], dtype=np.float64)
-    # A comment thread: from the first of at least two comment headers to the end.
+    # A comment thread: from the first of at least two comment headers to the end. Comments
+    # follow an article: a header-like line before the first prose line (a dated byline, a
+    # blog post's header) does not count.
     headers = np.flatnonzero(raw[:, _I_COMMENT_HEADER])
-    in_thread = idx >= headers[0] if len(headers) >= 2 else np.zeros(n, dtype=bool)
+    body = (lw >= math.log1p(15)) & (term > 0)
+    first_body = int(np.argmax(body)) if body.any() else n
+    late = headers[headers > first_body]
+    in_thread = idx >= late[0] if len(late) >= 2 else np.zeros(n, dtype=bool)
     # Hard-wrapped prose: a line that goes on from an unfinished one, or is continued.
     lower = raw[:, _I_STARTS_LOWER] > 0
     continues_prev = lower & (np.concatenate([[1.0], term[:-1]]) == 0)
@@ -705,7 +710,7 @@ def meta_lines(x: FloatArray) -> NDArray[np.bool_]:
 
 def comment_thread_lines(x: FloatArray) -> NDArray[np.bool_]:
     """Lines of a page's reader comment thread (from its first of at least two comment
-    headers on), from its :func:`page_features` matrix."""
+    headers after the first prose line on), from its :func:`page_features` matrix."""
     out: NDArray[np.bool_] = x[:, _COL["in_comment_thread"]] > 0
     return out
 

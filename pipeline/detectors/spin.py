@@ -480,8 +480,8 @@ class SpinDetector(Detector):
         return float(anti.sum()) * 100.0 / n
 
 
-# The thesaurus family: the swap posterior (uses context pairs) and the plain choice gap.
-_THESAURUS_FAMILY = ("syn_posterior_mean", "syn_choice_gap")
+# The thesaurus family: the swap posterior (uses context pairs) and the wide choice gap.
+_THESAURUS_FAMILY = ("syn_posterior_mean", "syn_choice_gap_wide")
 
 
 def _percentiles(values: Sequence[float]) -> tuple[float, float, float]:

@@ -8,7 +8,12 @@ from WordNet synonyms (``pipeline.training.wordnet_synonyms``, built at training
    more often. Writers mostly pick the common word; a spinner picks the rarer one most of the
    time, so an article's mean frequency gap (zipf, from wordfreq) to its best synonym rises.
    It is a rarity measure conditioned on meaning, so unlike plain word rarity (dropped from
-   :mod:`pipeline.detectors.spin`) it moves little with an article's topic or source.
+   :mod:`pipeline.detectors.spin`) it moves little with an article's topic or source. The
+   *wide* gap (``syn_choice_gap_wide``) also looks at the words WordNet links to the second
+   sense, hypernyms and "similar to" clusters (``gap_rank``), as a thesaurus offers them: on
+   the dev split it separates a thesaurus spinner better (AUC 0.974 vs 0.951 with the
+   posterior) and moves no more on clean news of other sources. Context pairs stay at
+   ``max_rank``: widened, they fire twice as often on other sources' clean news.
 2. **Context**: a neighbour collocates with the synonym in the reference news ("all-time
    high", "previous record") but never with the word written ("all-time tall", "previous
    file"). The pairs are precomputed at build time (neighbour, word) -> (gain, synonym), so
@@ -57,6 +62,7 @@ class SynonymEvidence:
         "syn_dispreferred_rate",  # share of candidate tokens with a gap >= dispreferred_gap
         "syn_context_rate",  # tokens whose neighbour prefers a synonym, per 100 words
         "syn_posterior_mean",  # mean per-token swap probability over candidate tokens
+        "syn_choice_gap_wide",  # mean zipf gap over the wider thesaurus's candidate tokens
     )
 
     def __init__(
@@ -65,9 +71,11 @@ class SynonymEvidence:
         gaps: dict[str, tuple[float, str]],
         left_pairs: dict[str, tuple[float, str]],
         right_pairs: dict[str, tuple[float, str]],
+        wide_gaps: dict[str, float],
     ) -> None:
         self.settings = settings
         self.gaps = gaps  # word -> (zipf gap to its best synonym, clipped 0..3; that synonym)
+        self.wide_gaps = wide_gaps  # word -> zipf gap to its best synonym within gap_rank
         self.left_pairs = left_pairs  # "left word" -> (PMI gain, synonym)
         self.right_pairs = right_pairs  # "word right" -> (PMI gain, synonym)
         self._prepare()
@@ -131,20 +139,22 @@ class SynonymEvidence:
             return math.log((count + cfg.smoothing * p) / (unigrams[a] + cfg.smoothing) / p)
 
         gaps: dict[str, tuple[float, str]] = {}
+        wide_gaps: dict[str, float] = {}
         left: dict[str, tuple[float, str]] = {}
         right: dict[str, tuple[float, str]] = {}
         for word, options in synonyms.items():
             if " " in word or word in STOPWORDS:
                 continue
             key = spelling_key(word)
-            candidates = [
-                s
+            usable = [
+                (s, rank)
                 for s, rank in options
-                if rank <= cfg.max_rank
-                and " " not in s
-                and s not in STOPWORDS
-                and spelling_key(s) != key
+                if " " not in s and s not in STOPWORDS and spelling_key(s) != key
             ]
+            wide = [s for s, rank in usable if rank <= cfg.gap_rank]
+            if wide:
+                wide_gaps[word] = min(max(max(map(zipf, wide)) - zipf(word), 0.0), 3.0)
+            candidates = [s for s, rank in usable if rank <= cfg.max_rank]
             if not candidates:
                 continue
             zw = zipf(word)
@@ -168,7 +178,7 @@ class SynonymEvidence:
                         key = f"{word} {y}"
                         if gain >= cfg.min_pair_gain and gain > right.get(key, (0.0, ""))[0]:
                             right[key] = (round(gain, 2), s)
-        return cls(cfg, gaps, left, right)
+        return cls(cfg, gaps, left, right, wide_gaps)
 
     def feature_names(self) -> tuple[str, ...]:
         return self.FEATURES
@@ -196,6 +206,8 @@ class SynonymEvidence:
         weight, min_score = cfg.context_weight, cfg.finding_min_score
         # Looked up as written: capitalised words (names, sentence starts) never match.
         index = [i for i, w in enumerate(words) if w in table]
+        wide = self.wide_gaps
+        wide_values = [wide[w] for w in words if w in wide]
         total_gap = posterior = 0.0
         dispreferred = context = 0
         hits: list[tuple[int, float, str]] = []
@@ -230,6 +242,7 @@ class SynonymEvidence:
             "syn_dispreferred_rate": dispreferred * per,
             "syn_context_rate": context * 100.0 / n,
             "syn_posterior_mean": posterior * per,
+            "syn_choice_gap_wide": sum(wide_values) / max(len(wide_values), 1),
         }
         if len(hits) < cfg.min_findings:
             hits = []

@@ -26,6 +26,7 @@ from pipeline.training.boilerplate_data import (
     LabelledPage,
     bbc_train_texts,
     injected_pages,
+    page_weights,
     shared_pages,
     training_table,
 )
@@ -96,6 +97,7 @@ def evaluate_boilerplate(
             table.pages.append(page.lines)
             table.labels.append(page.labels)
             table.groups.append(page.page_id)
+        table.weights = page_weights(table.pages)
         det = BoilerplateDetector.build(settings, table, seed)
         return det, round(time.perf_counter() - start, 1)
 

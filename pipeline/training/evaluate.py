@@ -171,6 +171,8 @@ def other_sources(model: ReliabilityModel, n_jobs: int, limit: int = 1500) -> di
         out[name] = {
             "n": len(articles),
             "spin_fpr": float((signals["spin"] >= 0.5).mean()),
+            # 1 - spin_fpr, so the floors (higher is better) can pin the transfer target
+            "spin_specificity": float((signals["spin"] < 0.5).mean()),
             "offtopic_fpr": float((signals["offtopic"] >= 0.5).mean()),
             "not_reliable_rate": float(np.mean([v != "reliable" for v in verdicts])),
             "unreliable_rate": float(np.mean([v == "unreliable" for v in verdicts])),
