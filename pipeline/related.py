@@ -42,7 +42,7 @@ import numpy.typing as npt
 
 from pipeline.article import Article, ReadError, Related
 from pipeline.config import RelatedSettings, load_settings
-from pipeline.text import STOPWORDS, WORD_RE
+from pipeline.text import STOPWORDS, word_re
 
 U16 = npt.NDArray[np.uint16]
 U32 = npt.NDArray[np.uint32]
@@ -188,7 +188,7 @@ class Fingerprinter:
         like "The" or "But" is a function word and stays out)."""
         # The tokenizer of pipeline.text (its regex) on the text as written: the skeleton
         # needs capitals, which words() lower-cases away.
-        found = WORD_RE.findall(text)
+        found = word_re(text).findall(text)
         if not found:
             return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.bool_)
         joined = "\n".join(found) + "\n"

@@ -12,10 +12,37 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
+from typing import NamedTuple, cast
+
+import numpy as np
 
 # Words: letters/digits with inner apostrophes (straight or curly) and hyphens.
 WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+# What :func:`word_re` hands out: the same matches, faster. Possessive repeats (nothing
+# follows them, so backtracking into them could never succeed) spare re its backtracking
+# bookkeeping. On text whose non-ASCII characters are none of them word characters (nearly
+# all English news), [^\W_] is [A-Za-z0-9], which re tests with a bitmap rather than a
+# Unicode category lookup per character.
+UNICODE_WORD_RE = re.compile(r"[^\W_]++(?:['’\-][^\W_]++)*+")
+ASCII_WORD_RE = re.compile(r"[A-Za-z0-9]++(?:['’\-][A-Za-z0-9]++)*+")
+_WORD_CHAR_RE = re.compile(r"[^\W_]")
+_WORD_CHARS: dict[int, bool] = {}  # non-ASCII code point -> is a word character
+
+
+def word_re(text: str) -> re.Pattern[str]:
+    """A pattern with :data:`WORD_RE`'s matches on ``text``, as fast as ``text`` allows:
+    :data:`ASCII_WORD_RE` or :data:`UNICODE_WORD_RE`."""
+    if text.isascii():
+        return ASCII_WORD_RE
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    for point in np.unique(points[points > 127]).tolist():
+        is_word = _WORD_CHARS.get(point)
+        if is_word is None:
+            is_word = _WORD_CHARS[point] = _WORD_CHAR_RE.match(chr(point)) is not None
+        if is_word:
+            return UNICODE_WORD_RE
+    return ASCII_WORD_RE
+
 
 # English function words (NLTK's stopword corpus is not available offline). Their density
 # separates running prose from menus, bylines, counters and headlines. Lower case, with
@@ -61,16 +88,29 @@ class Paragraph(Span):
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Word tokens with offsets (``offset`` is added, for tokenizing a slice)."""
-    return [Token(m.start() + offset, m.end() + offset, m.group()) for m in WORD_RE.finditer(text)]
+    return [
+        Token(m.start() + offset, m.end() + offset, m.group()) for m in word_re(text).finditer(text)
+    ]
 
 
 def words(text: str) -> list[str]:
     """Lower-cased word strings: the tokenizer for callers that need no offsets."""
     # Lower-case once, then one findall: twice as fast as per-match lowering, same strings.
-    return WORD_RE.findall(text.lower().replace("’", "'"))
+    lowered = text.lower().replace("’", "'")
+    return word_re(lowered).findall(lowered)
 
 
-_SPLIT_RE = re.compile(f"({WORD_RE.pattern})")
+_SPLIT_RE = re.compile(f"({UNICODE_WORD_RE.pattern})")
+_ASCII_SPLIT_RE = re.compile(f"({ASCII_WORD_RE.pattern})")
+
+
+_ADJACENT: dict[str, bool] = {}  # gap -> only spaces, no line break (gaps repeat a lot)
+_ADJACENT_MAX = 10_000
+_ADJACENT_KEY_MAX = 32  # longer gaps are rare: judged each time, not kept
+
+
+def _adjacent(gap: str) -> bool:
+    return gap == " " or (gap.isspace() and "\n" not in gap)
 
 
 def scan(text: str) -> tuple[list[str], list[str], list[bool], list[str]]:
@@ -78,12 +118,21 @@ def scan(text: str) -> tuple[list[str], list[str], list[bool], list[str]]:
     spin detectors' hot path): words as written, lower-cased words, whether each pair of
     neighbours is adjacent (only spaces between: no line break, no punctuation), and the
     gaps, where ``gaps[i]`` precedes word ``i`` (so offsets are sums of lengths)."""
-    parts = _SPLIT_RE.split(text)
+    parts = (_ASCII_SPLIT_RE if word_re(text) is ASCII_WORD_RE else _SPLIT_RE).split(text)
     found = parts[1::2]
-    lows = [w.lower() for w in found]
-    if "’" in text:
-        lows = [w.replace("’", "'") for w in lows]
-    adjacent = [g == " " or (g.isspace() and "\n" not in g) for g in parts[2:-1:2]]
+    # One lower() of the words joined by line breaks is each word lowered: case mapping is
+    # per character but for the final sigma, whose context stops at a line break.
+    lows = "\n".join(found).lower().replace("’", "'").split("\n") if found else []
+    if len(_ADJACENT) > _ADJACENT_MAX:
+        _ADJACENT.clear()
+    inner = parts[2:-1:2]
+    known = list(map(_ADJACENT.get, inner))
+    if None not in known:
+        return found, lows, cast(list[bool], known), parts[0::2]  # every gap was cached
+    for gap in set(inner).difference(_ADJACENT):
+        if len(gap) <= _ADJACENT_KEY_MAX:
+            _ADJACENT[gap] = _adjacent(gap)
+    adjacent = [_adjacent(g) if a is None else a for g, a in zip(inner, known, strict=True)]
     return found, lows, adjacent, parts[0::2]
 
 
@@ -142,6 +191,24 @@ class Document:
     @cached_property
     def paragraphs(self) -> list[Paragraph]:
         return split_paragraphs(self.text, self.lines)
+
+    @cached_property
+    def scanned(self) -> tuple[list[str], list[str], list[bool], list[str]]:
+        """:func:`scan` of the text, once for all detectors that read it (do not mutate)."""
+        return scan(self.text)
+
+    @cached_property
+    def paragraph_words(self) -> list[list[str]]:
+        """``words(p.text)`` of each paragraph, from one lower-casing of the whole text.
+
+        Lower-casing is per character (when no character grows, which the length shows)
+        except for the final sigma, whose context stops at a line break as at the end of a
+        string: so the whole text lowered, cut at a paragraph, is that paragraph lowered."""
+        lowered = self.text.lower().replace("’", "'")
+        if len(lowered) != len(self.text):
+            return [words(p.text) for p in self.paragraphs]
+        findall = word_re(lowered).findall
+        return [findall(lowered, p.start, p.end) for p in self.paragraphs]
 
     @cached_property
     def _token_starts(self) -> list[int]:
