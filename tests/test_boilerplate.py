@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import math
 import pickle
 import random
 
+import numpy as np
 import pytest
 
 from pipeline.config import load_settings
 from pipeline.detectors.boilerplate import (
+    _MONTH_WORDS,
+    DATE_RE,
     LINE_FEATURE_NAMES,
     BoilerplateDetector,
     LineTable,
+    _np_sum,
+    _page,
     comment_thread_lines,
+    meta_lines,
     page_features,
 )
-from pipeline.text import Document
+from pipeline.text import Document, words
 from pipeline.training.baselines import c4_boilerplate, c4_line_is_boilerplate, justext_boilerplate
 from pipeline.training.boilerplate_data import (
     PAGE_WEIGHT_LINES,
@@ -330,3 +337,95 @@ def test_page_weights_cap_long_pages() -> None:
     weights = page_weights([short, long, []])
     assert weights[0] == 1.0 and weights[2] == 1.0
     assert weights[1] * len(long) == pytest.approx(PAGE_WEIGHT_LINES)
+
+
+# -- the fast paths compute exactly what their plain definitions do ---------------------------
+def _fast_path_lines(seeds: dict[str, str], bbc: list[SourceArticle]) -> list[str]:
+    tricky = [
+        "Posted on mid-May 5 by admin",
+        "Updated 5 may-june 2019",
+        "Sept. 12, 2011 at 10:30 am",
+        "JAN 3rd 2020 | 12/03/2020 | 2020-01-02",
+        "may 123 people attend",
+        "o'may 5 and foo_may 5 and 5may 3",
+        "Match report: 4-3 win on 12th of March",
+        "Word Count: A Title Case Line Of Words",
+        "\u00c9douard Philippe \u2014 5 f\u00e9v. \u2014 said \u017fep 5",
+        "  (Photo: Reuters) \x1cAnd\x1fthen",
+    ]
+    lines = [ln.text for t in seeds.values() for ln in Document(t).content_lines]
+    lines += [ln.text for a in bbc[:100] for ln in Document(a.text).content_lines]
+    return lines + tricky
+
+
+def test_date_and_shape_features_match_their_definitions(
+    seeds: dict[str, str], bbc: list[SourceArticle]
+) -> None:
+    """has_date (three month-gated searches of the lower-cased line instead of DATE_RE),
+    cap_word_ratio and starts_lower (regexes instead of Python loops) on real lines."""
+    col = {name: i for i, name in enumerate(LINE_FEATURE_NAMES)}
+    dates = 0
+    for line in _fast_path_lines(seeds, bbc):
+        head = line.strip()[:200]
+        x, _ = page_features([line])
+        toks = set(words(head))
+        maybe = any(c.isdigit() for c in head) and (
+            bool(toks & _MONTH_WORDS) or "/" in head or "-" in head
+        )
+        has_date = maybe and DATE_RE.search(head) is not None
+        dates += has_date
+        assert x[0, col["has_date"]] == float(has_date), line
+        split = head.split()
+        caps = sum(w[:1].isupper() for w in split) / len(split) if split else 0.0
+        assert x[0, col["cap_word_ratio"]] == caps, line
+        first = next((c for c in head if c.isalpha()), "")
+        assert x[0, col["starts_lower"]] == float(first.islower()), line
+    assert dates >= 10  # the check saw dates
+
+
+def test_np_sum_is_numpy_sum_bit_for_bit(seeds: dict[str, str]) -> None:
+    """Page sums in plain Python (features must not move by a bit: the model was trained on
+    numpy's pairwise sums), on line lengths of the seeds and on random probabilities."""
+    rng = np.random.default_rng(0)
+    lengths = [math.expm1(math.log1p(len(ln.text))) for ln in Document(seeds["004"]).content_lines]
+    for n in range(300):
+        for values in (*(rng.random(n).tolist() for _ in range(5)), (lengths * 10)[:n]):
+            assert _np_sum(values).hex() == float(np.sum(np.asarray(values))).hex()
+
+
+def _numpy_uses_avx512() -> bool:
+    """numpy dispatches its own AVX-512 log/exp where the CPU has it (not on these VMs)."""
+    import importlib
+
+    umath = importlib.import_module("numpy._core._multiarray_umath")
+    features: dict[str, bool] = getattr(umath, "__cpu_features__", {})
+    return bool(features.get("AVX512F"))
+
+
+@pytest.mark.skipif(
+    _numpy_uses_avx512(), reason="numpy's AVX-512 log/exp may differ from libm in the last bit"
+)
+def test_math_functions_are_numpys() -> None:
+    """The plain-Python page features use math.log/log1p/expm1 where the trained features
+    used numpy's: the same libm results unless numpy has SIMD versions (AVX-512)."""
+    ints = np.arange(20000, dtype=np.float64)
+    logs = np.log1p(ints)
+    ratios = np.random.default_rng(0).random(20000) * 50.0
+    assert np.log1p(ints).tolist() == [math.log1p(v) for v in ints.tolist()]
+    assert np.expm1(logs).tolist() == [math.expm1(v) for v in logs.tolist()]
+    assert np.log(ratios).tolist() == [math.log(v) for v in ratios.tolist()]
+
+
+def test_meta_rows_are_meta_lines(seeds: dict[str, str], bbc: list[SourceArticle]) -> None:
+    """Detection's plain-Python byline/dateline flags equal :func:`meta_lines` of the matrix."""
+    texts = [*seeds.values(), *(a.text for a in bbc[:50])]
+    texts += [
+        "Title\nBy Jane Doe\nJune 20, 2018\nFirst published June 18, 2018: 7:25 PM ET",
+        "By John Smith\nViews: 87\n" + seeds["000"],  # not the first line: the title's place
+    ]
+    flagged = 0
+    for text in texts:
+        page = _page([ln.text for ln in Document(text).content_lines])
+        assert page.meta == meta_lines(page.x).tolist()
+        flagged += sum(page.meta)
+    assert flagged >= 3

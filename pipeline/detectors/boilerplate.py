@@ -23,6 +23,7 @@ import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate, chain
 from typing import ClassVar
 
 import numpy as np
@@ -216,6 +217,29 @@ DATE_RE = re.compile(
     r"|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b",
     re.IGNORECASE,
 )
+# DATE_RE's matches on ASCII text, 5x faster: its three alternatives searched one by one (a
+# match of any is a match of the whole) in the lower-cased line (so without re.I, which stops
+# re from skipping ahead), each led by a literal or a digit so that re jumps to candidate
+# positions rather than trying every one; the leading \b is a lookbehind after that character.
+_MONTH_TAILS = {
+    "a": "pr(?:il)?|ug(?:ust)?",
+    "d": "ec(?:ember)?",
+    "f": "eb(?:ruary)?",
+    "j": "an(?:uary)?|une?|uly?",
+    "m": "ar(?:ch)?|ay",
+    "n": "ov(?:ember)?",
+    "o": "ct(?:ober)?",
+    "s": "ep(?:t(?:ember)?)?",
+}
+_NUMERIC_DATE_RE, _DAY_MONTH_RE, _MONTH_DAY_RE = (
+    re.compile(r"\d(?<!\w\d)\d{0,3}[/.-]\d{1,2}[/.-]\d{2,4}\b"),
+    re.compile(rf"\d(?<!\w\d)\d?(?:st|nd|rd|th)?\s+{_MONTHS}\b"),
+    re.compile(
+        "(?:"
+        + "|".join(rf"{c}(?<!\w{c})(?:{tail})" for c, tail in _MONTH_TAILS.items())
+        + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
+    ),
+)
 TIME_RE = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:a\.m\.|p\.m\.)", re.I)
 URL_RE = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|org|net|co\.uk|html?)\b", re.I)
 HANDLE_RE = re.compile(r"(?<!\w)@\w{2,}")
@@ -239,6 +263,11 @@ CREDIT_RE = re.compile(
     re.I,
 )
 _SAMPLE = 200
+_NO_CUES = [0.0] * len(CUE_KINDS)
+# A word (as str.split cuts) starting with a capital, and a letter, in ASCII text; each led
+# by a character class so that re skips ahead.
+_ASCII_CAP_WORD_RE = re.compile(r"[A-Z](?<!\S[A-Z])")
+_ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
 EMPTY_CELL_RE = re.compile(r"\|\s*(?=\|)")
 _COMMENT_HEADER_ENDS = ("said,", "said:", "says:", "wrote:", "says", "said", "writes:", "replied:")
 _TRAILING = "\"'”’)]»*"
@@ -303,6 +332,13 @@ _I_LOG_CHARS = _RAW_NAMES.index("log_chars")
 _I_CUE_COMMENT = _RAW_NAMES.index("cue_comment")
 _I_COMMENT_HEADER = _RAW_NAMES.index("comment_header")
 _I_STARTS_LOWER = _RAW_NAMES.index("starts_lower")
+_I_NAME_ONLY = _RAW_NAMES.index("is_name_only")
+_I_BYLINE = _RAW_NAMES.index("is_byline")
+_I_DATE_ONLY = _RAW_NAMES.index("is_date_only")
+_I_COUNTER = _RAW_NAMES.index("is_counter")
+_I_HAS_DATE = _RAW_NAMES.index("has_date")
+_I_HAS_TIME = _RAW_NAMES.index("has_time")
+_I_CUE_META = _RAW_NAMES.index("cue_meta")
 
 # Page-context features appended by :func:`page_features`.
 _CONTEXT_NAMES: tuple[str, ...] = (
@@ -381,7 +417,6 @@ _MONTH_WORDS = frozenset(
     "jan january feb february mar march apr april may jun june jul july aug august sep sept "
     "september oct october nov november dec december".split()
 )
-_URL_MARKS = ("http", "www.", ".com", ".org", ".net", ".htm", ".co.uk")
 
 
 def line_cues(text: str, tokens: Sequence[str]) -> list[tuple[str, str]]:
@@ -425,6 +460,20 @@ def _char_counts(text: str) -> tuple[int, int, int]:
     )
 
 
+_WORD_PARTS_RE = re.compile(r"['-]")
+
+
+def _has_month_part(tokset: set[str]) -> bool:
+    """Whether a word, or a part of one between hyphens/apostrophes, is a month name: what
+    DATE_RE's month alternatives need (their month starts at a word boundary and ends at one
+    or before a '.' or a space, so it is a word or the first or last part of one)."""
+    if not _MONTH_WORDS.isdisjoint(tokset):
+        return True
+    return any(
+        not _MONTH_WORDS.isdisjoint(_WORD_PARTS_RE.split(t)) for t in tokset if "-" in t or "'" in t
+    )
+
+
 def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
     """Features of one line on its own, and the cues it contains (for reasons). The
     comment-shape ones come last (see :data:`_COMMENT_NAMES`; :func:`page_features` adds
@@ -446,8 +495,14 @@ def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
     letters, uppers, digits = _char_counts(head)
     symbols = n_head - letters - digits - head.count(" ")
     raw_words = head.split()
-    caps = sum([w[:1].isupper() for w in raw_words])
-    first_alpha = next((c for c in head if c.isalpha()), "")
+    ascii_head = head.isascii()
+    if ascii_head:  # the same counts by regex (str.split and \s agree on whitespace)
+        caps = len(_ASCII_CAP_WORD_RE.findall(head))
+        letter = _ASCII_LETTER_RE.search(head)
+        starts_lower = letter is not None and letter.group().islower()
+    else:
+        caps = sum([w[:1].isupper() for w in raw_words])
+        starts_lower = next((c for c in head if c.isalpha()), "").islower()
     has_digit = digits > 0
     tokset = set(toks)
     maybe_date = has_digit and (not _MONTH_WORDS.isdisjoint(tokset) or "/" in head or "-" in head)
@@ -462,8 +517,18 @@ def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
         and last.isalpha()
         and not has_digit
     )
-    pronouns = sum(map(_FIRST_PERSON.__contains__, toks))
-    has_date = bool(DATE_RE.search(head)) if maybe_date else False
+    # Small word sets: count only the words present (most lines have none of them).
+    pronouns = sum(map(toks.count, _FIRST_PERSON.intersection(tokset)))
+    if not maybe_date:
+        has_date = False
+    elif ascii_head:
+        low = head.lower()
+        has_date = _NUMERIC_DATE_RE.search(low) is not None or (
+            _has_month_part(tokset)
+            and (_DAY_MONTH_RE.search(low) or _MONTH_DAY_RE.search(low)) is not None
+        )
+    else:
+        has_date = DATE_RE.search(head) is not None
     pipes = s.count("|")
     empty_cells = len(EMPTY_CELL_RE.findall(s)) if pipes > 1 else 0
     has_time = bool(TIME_RE.search(head)) if maybe_time else False
@@ -475,152 +540,239 @@ def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
     inv_chars = 1.0 / n_head if n_head else 0.0
     informal = not _INFORMAL_WORDS.isdisjoint(tokset) or bool(INFORMAL_MARK_RE.search(head))
     inv_toks = 1.0 / n_toks if n_toks else 0.0
+    if kinds:
+        cue_flags = [1.0 if k in kinds else 0.0 for k in CUE_KINDS]
+        short_flags = cue_flags if short else _NO_CUES
+    else:
+        cue_flags = short_flags = _NO_CUES
+    has_url = (
+        "http" in head
+        or "www." in head
+        or ".com" in head
+        or ".org" in head
+        or ".net" in head
+        or ".htm" in head
+        or ".co.uk" in head
+    ) and URL_RE.search(head) is not None
+    at = "@" in head
+    ends_paren = s.endswith(")")
+    # 1.0 if ... else 0.0 rather than float(...): the same values, no call.
     feats = [
         math.log1p(n_chars),
         math.log1p(n_words),
-        float(n_words <= 2),
-        float(3 <= n_words <= 5),
-        float(6 <= n_words <= 10),
-        float(11 <= n_words <= 20),
-        float(n_words > 20),
+        1.0 if n_words <= 2 else 0.0,
+        1.0 if 3 <= n_words <= 5 else 0.0,
+        1.0 if 6 <= n_words <= 10 else 0.0,
+        1.0 if 11 <= n_words <= 20 else 0.0,
+        1.0 if n_words > 20 else 0.0,
         stop_density,
-        float(n_words > 0 and stop == 0),
-        float(ends_terminal),
-        float(last == ":"),
-        float(s.endswith("...") or s.endswith("…")),
-        float(last in "?!"),
-        float(s.endswith(")")),
+        1.0 if n_words > 0 and stop == 0 else 0.0,
+        1.0 if ends_terminal else 0.0,
+        1.0 if last == ":" else 0.0,
+        1.0 if s.endswith(("...", "…")) else 0.0,
+        1.0 if last in "?!" else 0.0,
+        1.0 if ends_paren else 0.0,
         caps / len(raw_words) if raw_words else 0.0,
         uppers / letters if letters else 0.0,
-        float(first_alpha.islower()),
+        1.0 if starts_lower else 0.0,
         digits * inv_chars,
         symbols * inv_chars,
         pipes / max(1, len(raw_words)),
         math.log1p(pipes),
         empty_cells / pipes if pipes else 0.0,
-        float(comment_header),
-        float(bool(URL_RE.search(head))) if any(m in head for m in _URL_MARKS) else 0.0,
-        float(bool(HANDLE_RE.search(head))) if "@" in head else 0.0,
-        float(bool(EMAIL_RE.search(head))) if "@" in head else 0.0,
-        float(has_date),
-        float(has_time),
-        float(bool(BYLINE_RE.match(s))),
-        float(name_only),
-        float(bool(COUNTER_RE.search(head))) if has_digit and n_words <= 12 else 0.0,
-        float(n_words <= 7 and has_date),
-        float(bool(CREDIT_RE.search(s))) if s.endswith(")") or "copyright" in s.lower() else 0.0,
-        float(s[:1] in _BULLETS) if s else 0.0,
-        float(s.startswith("(") and s.endswith(")")),
+        1.0 if comment_header else 0.0,
+        1.0 if has_url else 0.0,
+        1.0 if at and HANDLE_RE.search(head) is not None else 0.0,
+        1.0 if at and EMAIL_RE.search(head) is not None else 0.0,
+        1.0 if has_date else 0.0,
+        1.0 if has_time else 0.0,
+        1.0 if BYLINE_RE.match(s) is not None else 0.0,
+        1.0 if name_only else 0.0,
+        1.0 if has_digit and n_words <= 12 and COUNTER_RE.search(head) is not None else 0.0,
+        1.0 if n_words <= 7 and has_date else 0.0,
+        1.0
+        if (ends_paren or "copyright" in s.lower()) and CREDIT_RE.search(s) is not None
+        else 0.0,
+        1.0 if s[:1] in _BULLETS and s else 0.0,
+        1.0 if s.startswith("(") and ends_paren else 0.0,
         pronouns / n_toks if n_toks else 0.0,
-        float(any(q in s for q in '"“”')),
-        *(float(k in kinds) for k in CUE_KINDS),
-        *(float(short and k in kinds) for k in CUE_KINDS),
-        sum(map(_SINGULAR.__contains__, toks)) * inv_toks,
-        sum(map(_SECOND.__contains__, toks)) * inv_toks,
-        float(" i " in head or head.startswith("i ")),
-        float(informal),
+        1.0 if '"' in s or "“" in s or "”" in s else 0.0,
+        *cue_flags,
+        *short_flags,
+        sum(map(toks.count, _SINGULAR.intersection(tokset))) * inv_toks,
+        sum(map(toks.count, _SECOND.intersection(tokset))) * inv_toks,
+        1.0 if " i " in head or head.startswith("i ") else 0.0,
+        1.0 if informal else 0.0,
     ]
     return feats, cues
+
+
+def _np_sum(values: Sequence[float]) -> float:
+    """``float(np.sum(values))`` bit for bit, without an array on small pages: numpy adds a
+    float64 array pairwise (up to 128 values: eight interleaved running sums, folded as a
+    tree, then the rest in order); longer inputs are handed to numpy."""
+    n = len(values)
+    if n > 128:
+        return float(np.sum(np.asarray(values, dtype=np.float64)))
+    if n == 0:
+        return 0.0
+    if n < 8:
+        res = -0.0
+        for v in values:
+            res += v
+        return res
+    r0, r1, r2, r3, r4, r5, r6, r7 = values[:8]
+    i = 8
+    full = n - n % 8
+    while i < full:
+        r0 += values[i]
+        r1 += values[i + 1]
+        r2 += values[i + 2]
+        r3 += values[i + 3]
+        r4 += values[i + 4]
+        r5 += values[i + 5]
+        r6 += values[i + 6]
+        r7 += values[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for v in values[i:]:
+        res += v
+    return res
+
+
+def _median(values: Sequence[float]) -> float:
+    """``float(np.median(values))`` (no NaNs): the middle value, or the mean of the two."""
+    s = sorted(values)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2.0
+
+
+_LOG1P_15 = math.log1p(15)
 
 
 def page_features(lines: Sequence[str]) -> tuple[FloatArray, list[list[tuple[str, str]]]]:
     """Feature matrix (one row per line, columns :data:`LINE_FEATURE_NAMES`) of one page's
     non-blank lines, and each line's cues. The one feature path for training and detection."""
+    page = _page(lines)
+    return page.x, page.cues
+
+
+@dataclass
+class _Page:
+    """:func:`page_features` with what detection reuses: each line's character count as the
+    model sees it (``expm1`` of its ``log_chars``) and whether it is a byline/dateline
+    (:func:`meta_lines`)."""
+
+    x: FloatArray
+    cues: list[list[tuple[str, str]]]
+    chars: list[float]
+    meta: list[bool]
+
+
+def _page(lines: Sequence[str]) -> _Page:
+    # Plain Python on columns as lists: pages have a few to a few hundred lines, where
+    # numpy's per-call overhead is most of the cost. Every value is computed as numpy did
+    # (same operations in the same order; sums via _np_sum), so the matrix is bit-identical
+    # to the numpy formulation the model was trained on. math.log/log1p/expm1 are libm's, as
+    # numpy's are where it has no SIMD versions of them (x86 without AVX-512, which
+    # test_boilerplate checks).
     n = len(lines)
     if n == 0:
-        return np.zeros((0, len(LINE_FEATURE_NAMES))), []
+        return _Page(np.zeros((0, len(LINE_FEATURE_NAMES))), [], [], [])
     rows: list[list[float]] = []
     cues: list[list[tuple[str, str]]] = []
+    fw_count: dict[str, int] = {}
+    lw_count: dict[str, int] = {}
     first_words: list[str] = []
     last_words: list[str] = []
     for line in lines:
         feats, line_cue = _line_raw(line)
         rows.append(feats)
         cues.append(line_cue)
-        parts = line.split()
-        first_words.append(parts[0].lower() if parts else "")
-        last_words.append(parts[-1].lower() if parts else "")
-    allraw = np.asarray(rows, dtype=np.float64)
-    raw, extra = allraw[:, :_N_RAW], allraw[:, _N_RAW:]
-
-    idx = np.arange(n, dtype=np.float64)
-    chars = np.expm1(raw[:, _I_LOG_CHARS])
-    cum_chars = np.cumsum(chars) - chars
-    total = max(1.0, float(chars.sum()))
-    max_chars = max(1.0, float(chars.max()))
-    median_chars = max(1.0, float(np.median(chars)))
-    lw = raw[:, _I_LOG_WORDS]
-    sd = raw[:, _I_STOP]
-    term = raw[:, _I_TERM]
-    pad = np.zeros(1)
-    prev_lw = np.concatenate([pad, lw[:-1]])
-    next_lw = np.concatenate([lw[1:], pad])
-    prev_sd = np.concatenate([pad, sd[:-1]])
-    next_sd = np.concatenate([sd[1:], pad])
-    prev_t = np.concatenate([pad, term[:-1]])
-    next_t = np.concatenate([term[1:], pad])
-    csum = np.concatenate([pad, np.cumsum(lw)])
-    # np.maximum/np.minimum rather than np.clip: same values, a fraction of the overhead.
-    lo = np.maximum(np.arange(n) - 3, 0)
-    hi = np.minimum(np.arange(n) + 4, n)
-    win_mean = (csum[hi] - csum[lo]) / (hi - lo)
-    comment_line = np.maximum(raw[:, _I_CUE_COMMENT], raw[:, _I_COMMENT_HEADER])
-    comment_before = np.cumsum(comment_line) - comment_line
-    fw_count: dict[str, int] = {}
-    lw_count: dict[str, int] = {}
-    for f, la in zip(first_words, last_words, strict=True):
+        head = line.split(None, 1)  # the first and last words, without splitting all
+        f = head[0].lower() if head else ""
+        tail = line.rsplit(None, 1)
+        la = tail[-1].lower() if tail else ""
+        first_words.append(f)
+        last_words.append(la)
         fw_count[f] = fw_count.get(f, 0) + 1
         lw_count[la] = lw_count.get(la, 0) + 1
-    same_first = np.array([fw_count[f] - 1 for f in first_words], dtype=np.float64)
-    same_last = np.array([lw_count[la] - 1 for la in last_words], dtype=np.float64)
+
+    chars = [math.expm1(r[_I_LOG_CHARS]) for r in rows]
+    cum_chars = [c - ch for c, ch in zip(accumulate(chars), chars, strict=True)]
+    total = max(1.0, _np_sum(chars))
+    max_chars = max(1.0, max(chars))
+    median_chars = max(1.0, _median(chars))
+    lw = [r[_I_LOG_WORDS] for r in rows]
+    sd = [r[_I_STOP] for r in rows]
+    term = [r[_I_TERM] for r in rows]
+    csum = [0.0, *accumulate(lw)]
+    comment_line = [max(r[_I_CUE_COMMENT], r[_I_COMMENT_HEADER]) for r in rows]
+    comment_before = [c - x for c, x in zip(accumulate(comment_line), comment_line, strict=True)]
     # A comment thread: from the first of at least two comment headers to the end. Comments
     # follow an article: a header-like line before the first prose line (a dated byline, a
     # blog post's header) does not count.
-    headers = np.flatnonzero(raw[:, _I_COMMENT_HEADER])
-    body = (lw >= math.log1p(15)) & (term > 0)
-    first_body = int(np.argmax(body)) if body.any() else n
-    late = headers[headers > first_body]
-    in_thread = idx >= late[0] if len(late) >= 2 else np.zeros(n, dtype=bool)
+    headers = [i for i, r in enumerate(rows) if r[_I_COMMENT_HEADER]]
+    first_body = next((i for i in range(n) if lw[i] >= _LOG1P_15 and term[i] > 0), n)
+    late = [h for h in headers if h > first_body]
+    thread_start = late[0] if len(late) >= 2 else n + 1
     # Hard-wrapped prose: a line that goes on from an unfinished one, or is continued.
-    lower = raw[:, _I_STARTS_LOWER] > 0
-    continues_prev = lower & (np.concatenate([[1.0], term[:-1]]) == 0)
-    continued_next = (term == 0) & np.concatenate([lower[1:], [False]])
-    # np.array(columns).T: one copy, cheaper than column_stack on these small pages.
-    context = np.array(
-        [
-            idx / max(1, n - 1),
-            cum_chars / total,
-            np.log1p(idx),
-            np.log1p(n - 1 - idx),
-            idx == 0,
-            idx == n - 1,
-            np.full(n, math.log1p(n)),
-            chars / max_chars,
-            np.log((chars + 1.0) / median_chars),
-            prev_lw,
-            prev_sd,
-            prev_t,
-            next_lw,
-            next_sd,
-            next_t,
-            win_mean,
-            np.log1p(comment_before),
-            comment_before > 0,
-            np.log1p(same_first),
-            np.log1p(same_last),
-            np.full(n, math.log1p(len(headers))),
-            in_thread,
-            continues_prev,
-            continued_next,
-        ],
-        dtype=np.float64,
-    ).T
+    lower = [r[_I_STARTS_LOWER] > 0 for r in rows]
     # Long prose lines in the page's first half: a line after the last of them is past the
     # article's body (where header-less comment threads are).
-    prose = (lw >= math.log1p(15)) & (term > 0) & (cum_chars < total / 2.0)
-    last_prose = int(np.flatnonzero(prose)[-1]) if prose.any() else n
-    comment_shape = np.array([*extra.T, idx > last_prose], dtype=np.float64).T
-    return np.hstack([raw, context, comment_shape]), cues
+    half = total / 2.0
+    last_prose = next(
+        (
+            i
+            for i in range(n - 1, -1, -1)
+            if lw[i] >= _LOG1P_15 and term[i] > 0 and cum_chars[i] < half
+        ),
+        n,
+    )
+    log_n = math.log1p(n)
+    log_headers = math.log1p(len(headers))
+    last = n - 1
+    span = max(1, last)
+    out: list[list[float]] = []
+    for i, r in enumerate(rows):
+        lo = i - 3 if i > 3 else 0
+        hi = i + 4 if i + 4 < n else n
+        before = comment_before[i]
+        out.append(
+            [
+                *r[:_N_RAW],
+                i / span,
+                cum_chars[i] / total,
+                math.log1p(i),
+                math.log1p(last - i),
+                float(i == 0),
+                float(i == last),
+                log_n,
+                chars[i] / max_chars,
+                math.log((chars[i] + 1.0) / median_chars),
+                lw[i - 1] if i else 0.0,
+                sd[i - 1] if i else 0.0,
+                term[i - 1] if i else 0.0,
+                lw[i + 1] if i < last else 0.0,
+                sd[i + 1] if i < last else 0.0,
+                term[i + 1] if i < last else 0.0,
+                (csum[hi] - csum[lo]) / (hi - lo),
+                math.log1p(before),
+                float(before > 0),
+                math.log1p(fw_count[first_words[i]] - 1),
+                math.log1p(lw_count[last_words[i]] - 1),
+                log_headers,
+                float(i >= thread_start),
+                float(lower[i] and (term[i - 1] if i else 1.0) == 0),
+                float(term[i] == 0 and (lower[i + 1] if i < last else False)),
+                *r[_N_RAW:],
+                float(i > last_prose),
+            ]
+        )
+    x = np.fromiter(chain.from_iterable(out), np.float64, n * len(LINE_FEATURE_NAMES))
+    x = x.reshape(n, len(LINE_FEATURE_NAMES))
+    meta = _meta_rows(rows, first_body)
+    return _Page(x, cues, chars, meta)
 
 
 def _main_block(values: list[float]) -> tuple[int, int]:
@@ -641,44 +793,48 @@ def stack_features(p1: FloatArray, x: FloatArray) -> FloatArray:
     """Second-stage features of one page from its lines' stage-1 probabilities ``p1`` and
     line features ``x``: neighbours' scores, the page before/after, and the main block (the
     run of lines with the most likely-content characters, as in body-text extractors)."""
+    return _stack(p1.tolist(), [math.expm1(v) for v in x[:, _I_LOG_CHARS].tolist()])
+
+
+def _stack(p1: list[float], chars: list[float]) -> FloatArray:
+    # Plain Python, bit-identical to the numpy formulation (see _page).
     n = len(p1)
-    pad = np.full(1, 0.5)
-    prev = np.concatenate([pad, p1[:-1]])
-    nxt = np.concatenate([p1[1:], pad])
-    csum = np.concatenate([[0.0], np.cumsum(p1)])
-    ar = np.arange(n)
-    lo = np.maximum(ar - 3, 0)
-    hi = np.minimum(ar + 4, n)
-    count = hi - lo - 1
-    window = np.where(count > 0, (csum[hi] - csum[lo] - p1) / np.maximum(count, 1), 0.5)
-    before = np.where(ar > 0, csum[ar] / np.maximum(ar, 1), 0.5)
-    after_n = n - 1 - ar
-    after = np.where(after_n > 0, (csum[n] - csum[ar + 1]) / np.maximum(after_n, 1), 0.5)
-    max_before = np.concatenate([[0.0], np.maximum.accumulate(p1)[:-1]]) if n else p1
-    chars = np.expm1(x[:, _I_LOG_CHARS])
-    start, end = _main_block(((0.5 - p1) * chars).tolist())
-    in_block = (ar >= start) & (ar < end)
-    distance = np.where(ar < start, start - ar, np.where(ar >= end, ar - end + 1, 0))
-    block_share = float(chars[start:end].sum() / max(1.0, chars.sum()))
-    out: FloatArray = np.array(
-        [
-            p1,
-            prev,
-            nxt,
-            window,
-            before,
-            after,
-            max_before,
-            np.full(n, float(p1.mean()) if n else 0.0),
-            in_block,
-            np.log1p(distance),
-            np.full(n, block_share),
-            ar >= end,
-            np.full(n, float(p1[end:].mean()) if end < n else 0.0),
-        ],
-        dtype=np.float64,
-    ).T
-    return out
+    if n == 0:
+        return np.zeros((0, len(STACK_FEATURE_NAMES)))
+    csum = [0.0, *accumulate(p1)]
+    start, end = _main_block([(0.5 - p) * c for p, c in zip(p1, chars, strict=True)])
+    block_share = _np_sum(chars[start:end]) / max(1.0, _np_sum(chars))
+    page_mean = _np_sum(p1) / n
+    after_block = _np_sum(p1[end:]) / (n - end) if end < n else 0.0
+    last = n - 1
+    max_before = 0.0
+    rows: list[list[float]] = []
+    for i, p in enumerate(p1):
+        lo = i - 3 if i > 3 else 0
+        hi = i + 4 if i + 4 < n else n
+        count = hi - lo - 1
+        after_n = last - i
+        distance = start - i if i < start else (i - end + 1 if i >= end else 0)
+        rows.append(
+            [
+                p,
+                p1[i - 1] if i else 0.5,
+                p1[i + 1] if i < last else 0.5,
+                (csum[hi] - csum[lo] - p) / count if count > 0 else 0.5,
+                csum[i] / i if i else 0.5,
+                (csum[n] - csum[i + 1]) / after_n if after_n > 0 else 0.5,
+                max_before if i else 0.0,
+                page_mean,
+                float(start <= i < end),
+                math.log1p(distance),
+                block_share,
+                float(i >= end),
+                after_block,
+            ]
+        )
+        if i == 0 or p > max_before:
+            max_before = p
+    return np.array(rows, dtype=np.float64)
 
 
 _COL = {name: i for i, name in enumerate(LINE_FEATURE_NAMES)}
@@ -706,6 +862,23 @@ def meta_lines(x: FloatArray) -> NDArray[np.bool_]:
     )
     out: NDArray[np.bool_] = (before_body & kind) | dateline
     return out
+
+
+def _meta_rows(rows: list[list[float]], first_prose: int) -> list[bool]:
+    """:func:`meta_lines` of a page's :func:`_line_raw` rows in plain Python, given the
+    first prose line."""
+    meta = [
+        r[_I_HAS_DATE] > 0
+        and r[_I_HAS_TIME] > 0
+        and r[_I_CUE_META] > 0
+        and r[_I_LOG_WORDS] <= _LOG1P_15
+        for r in rows
+    ]
+    for i in range(1, min(first_prose, len(rows))):
+        r = rows[i]
+        if r[_I_NAME_ONLY] > 0 or r[_I_BYLINE] > 0 or r[_I_DATE_ONLY] > 0 or r[_I_COUNTER] > 0:
+            meta[i] = True
+    return meta
 
 
 def comment_thread_lines(x: FloatArray) -> NDArray[np.bool_]:
@@ -747,9 +920,12 @@ class BinnedLogit:
         return out
 
     def decision(self, x: FloatArray) -> FloatArray:
-        bins = self.bins(x)
-        cols = np.arange(len(self.cont))
-        z: FloatArray = self.table[cols, bins].sum(axis=1) + x[:, self.lin] @ self.w_lin
+        z: FloatArray = x[:, self.lin] @ self.w_lin
+        if len(self.cont):
+            # (With no binned columns their sum is 0.0, and adding it before the bias changes
+            # no value: skipped.)
+            cols = np.arange(len(self.cont))
+            z = self.table[cols, self.bins(x)].sum(axis=1) + z
         return z + self.bias
 
     def proba(self, x: FloatArray) -> FloatArray:
@@ -885,64 +1061,74 @@ class BoilerplateDetector(Detector):
     def line_probabilities(self, lines: Sequence[str]) -> tuple[FloatArray, FloatArray]:
         """Final probabilities of a page's non-blank lines (model + policy, exactly what
         :meth:`detect` thresholds), and their feature matrix."""
-        x, _ = page_features(lines)
-        return self._probabilities(x), x
+        page = _page(lines)
+        return self._probabilities(page), page.x
 
-    def _probabilities(self, x: FloatArray) -> FloatArray:
+    def _probabilities(self, page: _Page) -> FloatArray:
+        x = page.x
         if len(x) == 0:
             return np.zeros(0)
         # Models pickled before the comment-shape features read only the leading columns.
         nx = getattr(self, "n_line_features", _N_OLD_LINE_FEATURES)
         ns = getattr(self, "n_stack_features", _N_OLD_STACK_FEATURES)
         p1 = self.stage1.proba(x)
-        x2 = np.hstack([x[:, :nx], stack_features(p1, x)[:, :ns]])
+        x2 = np.hstack([x[:, :nx], _stack(p1.tolist(), page.chars)[:, :ns]])
         prob = self.stage2.proba(x2)
         # Policy where the shared labels differ from ours: their gold texts keep bylines and
         # datelines, we count them as page furniture.
         floor = self.settings.meta_line_min_prob
         if floor > 0.0:
-            prob = np.where(meta_lines(x), np.maximum(prob, floor), prob)
+            for i, is_meta in enumerate(page.meta):
+                if is_meta and not prob[i] >= floor:
+                    prob[i] = floor
         if self.settings.skip_title:
             prob[0] = min(float(prob[0]), self.settings.title_max_prob)
         return prob
 
     def detect(self, doc: Document) -> Detection:
-        spans = [line for line in doc.content_lines]
+        spans = doc.content_lines
         n = len(spans)
         if n == 0:
             return self._detection([0.0] * len(self._FEATURES), [])
-        x, cues = page_features([s.text for s in spans])
-        prob = self._probabilities(x)
-        flagged = prob >= self.settings.line_threshold
+        page = _page([s.text for s in spans])
+        prob = self._probabilities(page).tolist()
+        threshold = self.settings.line_threshold
+        flagged = [p >= threshold for p in prob]
         findings: list[Finding] = []
-        for i in np.flatnonzero(flagged):
-            span = spans[i]
-            findings.append(
-                Finding.at(
-                    doc.text,
-                    "boilerplate",
-                    span.start,
-                    span.end,
-                    float(prob[i]),
-                    _reason(x[i], cues[i], int(i), n),
+        chars = 0
+        flagged_chars = 0
+        thirds = [0, 0, 0]
+        for i, span in enumerate(spans):
+            size = len(span.text)
+            chars += size
+            if flagged[i]:
+                flagged_chars += size
+                thirds[i * 3 // n] += 1
+                findings.append(
+                    Finding.at(
+                        doc.text,
+                        "boilerplate",
+                        span.start,
+                        span.end,
+                        prob[i],
+                        _reason(page.x[i], page.cues[i], i, n),
+                    )
                 )
-            )
-        chars = np.array([len(s.text) for s in spans], dtype=np.float64)
-        third = np.arange(n) * 3 // n
         tail_run = 0
-        for f in flagged[::-1]:
+        for f in reversed(flagged):
             if not f:
                 break
             tail_run += 1
+        n_flagged = len(findings)
         features = [
-            float(flagged.mean()),
-            float(chars[flagged].sum() / max(1.0, chars.sum())),
-            float(flagged.sum()),
-            float((flagged & (third == 0)).sum()),
-            float((flagged & (third == 1)).sum()),
-            float((flagged & (third == 2)).sum()),
-            float(prob.max()),
-            float(prob.mean()),
+            n_flagged / n,
+            flagged_chars / max(1.0, chars),
+            float(n_flagged),
+            float(thirds[0]),
+            float(thirds[1]),
+            float(thirds[2]),
+            max(prob),
+            _np_sum(prob) / n,
             float(tail_run),
         ]
         return self._detection(features, findings)
