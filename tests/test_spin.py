@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import pickle
 import random
+import re
+from collections import Counter
 
 import numpy as np
 import pytest
 
 from pipeline.config import load_settings
-from pipeline.detectors.spin import SpinDetector
-from pipeline.text import Document
+from pipeline.detectors.spin import (
+    FUNCTION_WORDS,
+    MISSING_WORDS,
+    SpinDetector,
+    _lower_start_rate,
+    _match_lexicon,
+)
+from pipeline.detectors.spin_lexicon import LEXICON
+from pipeline.text import Document, scan
 from pipeline.training.sources import bbc_articles
 from pipeline.training.spinners import (
     CONTENT_WORD_TABLE,
@@ -234,3 +243,88 @@ def test_detector_saved_before_evidence_max_keeps_its_features(
     assert old.head_feature_names() == old.feature_names()
     features = old.detect(Document(seed_text("004"))).features
     assert len(features) == len(old.feature_names())
+
+
+# The sentence-start pattern as first written (``^`` anchored, MULTILINE): the fast one
+# must find the same sentence starts.
+_ANCHORED_SENTENCE_START_RE = re.compile(
+    r"(?:^|(?=[.!?…])(?<!\.)(?<!\b[^\W\d_]\.)(?<!\b[^\W\d_])[.!?…][\"'”’)\]]*\s)"
+    r"[ \t\"'“‘(]*([^\W\d_])",
+    re.MULTILINE,
+)
+
+
+def _anchored_lower_start_rate(text: str) -> float:
+    starts = _ANCHORED_SENTENCE_START_RE.findall(text)
+    if len(starts) < 3:
+        return 0.0
+    return sum(1 for c in starts if c.islower()) / len(starts)
+
+
+def test_lower_start_rate_equals_the_anchored_pattern(held_out: list[str]) -> None:
+    rng = random.Random(3)
+    pieces = [*"aA. !?…\n\t\"'”’)]“‘(1_b\r é", "U.S. ", "p.m. ", "...", " x. "]
+    texts = [*(seed_text(p) for p in ("000", "001", "002", "003", "004")), *held_out]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
+    for text in texts:
+        assert _lower_start_rate(text) == _anchored_lower_start_rate(text), repr(text)
+
+
+def test_batch_match_starts_find_every_lexicon_match(
+    spin_detector: SpinDetector, held_out: list[str]
+) -> None:
+    """The detector looks for lexicon matches only where its batch look-up says one may
+    start (words outside its vocabulary included); that must lose no match."""
+    rng = random.Random(5)
+    phrases = [" ".join(e.spun) for e in LEXICON]
+    texts = [seed_text("004"), *held_out]
+    texts += [SPINNER_STYLES["phrase"](t, rng).text for t in held_out]
+    glue = ["the", "in", "a", "zzqx", "Upon", "by.", "\n"]
+    texts += [" ".join(rng.choice(phrases + glue) for _ in range(40)) for _ in range(300)]
+    det = spin_detector
+    assert det._direct_oov  # the reference of 400 articles misses some lexicon words
+    found = 0
+    for text in texts:
+        _, lows, adjacent, _ = scan(text)
+        ids = np.array([det.vocab.get(w, len(det.vocab)) for w in lows], dtype=np.int64)
+        keys = ((ids[:-1] << 16) | ids[1:]).astype(np.uint32)
+        every = _match_lexicon(lows, adjacent, det._first)
+        assert (
+            _match_lexicon(lows, adjacent, det._first, det._match_starts(lows, ids, keys)) == every
+        )
+        found += len(every)
+    assert found > 1000
+
+
+def _function_word_features_by_counter(det: SpinDetector, lows: list[str]) -> list[float]:
+    """The function-word features as first written, from a Counter of the words."""
+    counts = Counter(lows)
+    n = len(lows)
+    obs = np.array([counts.get(w, 0) for w in FUNCTION_WORDS], dtype=np.float64)
+    exp = n * det._fw_ref
+    chi2 = float(np.sum((obs - exp) ** 2 / np.maximum(exp, 1e-9)))
+    divergence = max(0.0, chi2 - (len(FUNCTION_WORDS) - 1)) / n
+    zs = (exp - obs) / np.sqrt(exp + 1.0)
+    index = {w: i for i, w in enumerate(FUNCTION_WORDS)}
+    missing_and = max(0.0, float(zs[index["and"]]))
+    missing_fw = float(np.mean([max(0.0, float(zs[index[w]])) for w in MISSING_WORDS]))
+    return [divergence, missing_and, missing_fw]
+
+
+def test_function_word_features_equal_counting_the_words(held_out: list[str]) -> None:
+    """Counts by word id, or (a reference too small to know every function word) by
+    counting the words: the same features as a Counter of the words."""
+    train = [a.text for a in bbc_articles() if split_of(a.id) == "train"]
+    small = SpinDetector.build(train[:2], load_settings().spin)
+    full = SpinDetector.build(train[:60], load_settings().spin)
+    assert small._fw_ids is None and full._fw_ids is not None
+    rng = random.Random(11)
+    texts = [seed_text("004"), *held_out[:10]]
+    texts += [SPINNER_STYLES["function_word"](t, rng).text for t in held_out[:10]]
+    for det in (small, full):
+        for text in texts:
+            _, lows, _, _ = scan(text)
+            ids = np.array([det.vocab.get(w, len(det.vocab)) for w in lows], dtype=np.int64)
+            id_counts = np.bincount(ids, minlength=len(det.vocab) + 1)
+            got = det._function_word_features(lows, id_counts)
+            assert got == _function_word_features_by_counter(det, lows)

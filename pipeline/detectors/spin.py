@@ -49,7 +49,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, pairwise
+from itertools import accumulate, pairwise, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -82,12 +82,15 @@ _MIN_WORDS = 20  # below this an article's rates are noise: features fall back t
 # A sentence start: a line start, or . ! ? (closing quotes/brackets, then a space) before
 # the letter. Not after an ellipsis ("this so-called judge ... is") nor after a one-letter
 # abbreviation ("the U.S. military", "2 p.m. local time"), which US news writes often.
-# The lookahead first, so the lookbehinds run only at punctuation (3x faster, same matches).
+# Every match opens with a line break or the punctuation (the lookbehinds look past it), so
+# re skips to those characters in C; the text's first line is matched on its own. The same
+# letters as a ``^``-anchored pattern (matches starting inside another's share its letter),
+# twice as fast.
 _SENTENCE_START_RE = re.compile(
-    r"(?:^|(?=[.!?…])(?<!\.)(?<!\b[^\W\d_]\.)(?<!\b[^\W\d_])[.!?…][\"'”’)\]]*\s)"
-    r"[ \t\"'“‘(]*([^\W\d_])",
-    re.MULTILINE,
+    r"(?:\n|[.!?…](?<!\.[.!?…])(?<!\b[^\W\d_]\.[.!?…])(?<!\b[^\W\d_][.!?…])[\"'”’)\]]*\s)"
+    r"[ \t\"'“‘(]*([^\W\d_])"
 )
+_TEXT_START_RE = re.compile(r"[ \t\"'“‘(]*([^\W\d_])")
 
 
 def _opens_sentence(gap: str) -> bool:
@@ -97,6 +100,17 @@ def _opens_sentence(gap: str) -> bool:
         return True
     rest = gap.rstrip(" \t\"'“‘(")
     return bool(rest) and rest[-1] in _SENTENCE_END
+
+
+@dataclass
+class _Plan:
+    """Per match and original, the (spun junction, original pair row) pairs to compare;
+    all spun junctions; the original pairs' word ids."""
+
+    plans: list[list[tuple[str, list[tuple[int, int]]]]]
+    spun_j: list[int]
+    o_left: list[int]
+    o_right: list[int]
 
 
 @dataclass(frozen=True)
@@ -204,6 +218,20 @@ class SpinDetector(Detector):
     def _prepare(self) -> None:
         """Derived lookup tables, rebuilt after unpickling rather than stored."""
         self._first = _first_index()
+        # Where a lexicon match can start, found in one batch per article: at a word pair
+        # that opens a longer entry (their bigram keys, when both words have ids), or at a
+        # word that needs its own look-up (a single-word entry, or the first word of a pair
+        # with a word outside the vocabulary: ids do not tell those apart).
+        single, multi, _ = self._first
+        vocab = self.vocab
+        in_vocab = {(a, b) for a, b in multi if a in vocab and b in vocab}
+        self._prefix_keys = np.array(
+            sorted((vocab[a] << 16) | vocab[b] for a, b in in_vocab), dtype=np.uint32
+        )
+        direct = set(single) | {a for a, b in multi if (a, b) not in in_vocab}
+        self._direct = np.zeros(len(vocab) + 1, dtype=bool)
+        self._direct[[vocab[w] for w in direct if w in vocab]] = True
+        self._direct_oov = frozenset(w for w in direct if w not in vocab)
         zipf = np.full(len(self.vocab) + 1, _OOV_ZIPF, dtype=np.float64)
         for w, i in self.vocab.items():
             zipf[i] = self.zipf10.get(w, _OOV_ZIPF * 10) / 10
@@ -211,7 +239,10 @@ class SpinDetector(Detector):
         self._logp = (zipf - 9.0) * math.log(10)
         self._left = np.append(self.word_counts.astype(np.float64), 0.0)
         self._fw_ref = np.array([self._ref_rate(w) for w in FUNCTION_WORDS], dtype=np.float64)
-        self._fw_index = {w: i for i, w in enumerate(FUNCTION_WORDS)}
+        fw_ids = [self.vocab.get(w) for w in FUNCTION_WORDS]
+        self._fw_ids = None if None in fw_ids else np.array(fw_ids, dtype=np.intp)
+        self._and_index = FUNCTION_WORDS.index("and")
+        self._missing_index = np.array([FUNCTION_WORDS.index(w) for w in MISSING_WORDS])
         families: list[tuple[str, ...]] = [("lexicon_rate",)]
         if self.synonyms is not None:
             families.append(_THESAURUS_FAMILY)
@@ -265,19 +296,35 @@ class SpinDetector(Detector):
 
     def detect(self, doc: Document) -> Detection:
         text = doc.text
-        words, lows, adjacent_list, gaps = scan(text)
+        words, lows, adjacent_list, gaps = doc.scanned
         n = len(lows)
         if n < _MIN_WORDS:
             return self._detection([0.0] * len(self.feature_names()), [])
         oov = len(self.vocab)
-        get = self.vocab.get
-        ids = np.array([get(w, oov) for w in lows], dtype=np.int64)
-        adjacent = np.array(adjacent_list, dtype=bool)
-        _, c12 = self._pmi(ids[:-1], ids[1:])
-        word_counts = Counter(lows)
-
-        matches = _match_lexicon(lows, adjacent_list, self._first)
-        scores = self._score_matches(words, lows, gaps, word_counts, matches, ids, c12, adjacent)
+        ids = np.fromiter(map(self.vocab.get, lows, repeat(oov)), dtype=np.int64, count=n)
+        left, right = ids[:-1], ids[1:]
+        keys = ((left << 16) | right).astype(np.uint32)
+        # Occurrences per word id (the last slot: all words outside the vocabulary).
+        id_counts = np.bincount(ids, minlength=oov + 1)
+        matches = _match_lexicon(
+            lows, adjacent_list, self._first, self._match_starts(lows, ids, keys)
+        )
+        plan = self._plan_matches(matches, ids, adjacent_list)
+        anti, o_fit, o_anti = self._pair_evidence(left, right, keys, plan)
+        junctions = list(set(plan.spun_j))
+        spun_anti = dict(zip(junctions, anti[junctions].tolist(), strict=True))
+        scores = self._score_matches(
+            words,
+            lows,
+            gaps,
+            adjacent_list,
+            id_counts,
+            matches,
+            plan.plans,
+            spun_anti,
+            o_fit,
+            o_anti,
+        )
         min_score = self.settings.finding_min_score
         sure = [
             (m, score, suggestion)
@@ -307,9 +354,9 @@ class SpinDetector(Detector):
             sum(score_values) * per_k,
             len(findings) * per_k,
             max(score_values, default=0.0),
-            *self._function_word_features(word_counts, n),
+            *self._function_word_features(lows, id_counts),
             _lower_start_rate(text),
-            self._anti_collocation_rate(ids, c12, adjacent, n),
+            self._anti_collocation_rate(ids, anti, adjacent_list, n),
         ]
         if self.synonyms is not None:
             values, thesaurus = self.synonyms.evaluate_scanned(
@@ -333,66 +380,97 @@ class SpinDetector(Detector):
             features.append(math.sqrt(strongest))
         return self._detection(features, findings)
 
-    def _pmi(
-        self, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Smoothed PMI of each word pair: log P(right | left) / P(right), where P(right | left)
-        interpolates reference bigram counts with wordfreq's unigram probability. A left word
-        the reference never saw gives PMI 0 (no evidence), not "rare"."""
-        oov = len(self.vocab)
-        keys = ((left << 16) | right).astype(np.uint32)
-        pos = np.searchsorted(self.bigram_keys, keys)
-        pos_c = np.minimum(pos, len(self.bigram_keys) - 1)
-        hit = (self.bigram_keys[pos_c] == keys) & (left != oov) & (right != oov)
-        c12 = np.where(hit, self.bigram_counts[pos_c], 0).astype(np.float64)
-        k = self.settings.bigram_smoothing
+    def _pair_evidence(
+        self,
+        left: npt.NDArray[np.int64],
+        right: npt.NDArray[np.int64],
+        keys: npt.NDArray[np.uint32],
+        plan: _Plan,
+    ) -> tuple[npt.NDArray[np.float64], list[float], list[float]]:
+        """:meth:`_anti` of the article's word pairs (``keys``); and the PMI and
+        :meth:`_anti` of the lexicon matches' original pairs (``plan``), looked up in the
+        same batch. PMI: log P(right | left) / P(right), where P(right | left) interpolates
+        reference bigram counts with wordfreq's unigram probability (a left word the
+        reference never saw gives PMI 0: no evidence, not "rare")."""
+        m = len(keys)
+        if plan.o_left:
+            left = np.concatenate((left, np.array(plan.o_left, dtype=np.int64)))
+            right = np.concatenate((right, np.array(plan.o_right, dtype=np.int64)))
+            keys = ((left << 16) | right).astype(np.uint32)
+        c12 = self._pair_counts(keys, left, right)
         logp = self._logp[right]
         p = np.exp(logp)
-        pmi = np.log((c12 + k * p) / (self._left[left] + k)) - logp
-        return pmi, c12
+        left_counts = self._left[left]
+        anti = self._anti(c12, left_counts * p)
+        if not plan.o_left:
+            return anti, [], []
+        k = self.settings.bigram_smoothing
+        o = slice(m, None)
+        o_pmi = np.log((c12[o] + k * p[o]) / (left_counts[o] + k)) - logp[o]
+        return anti[:m], o_pmi.tolist(), anti[o].tolist()
 
-    def _anti(
+    def _match_starts(
+        self, lows: list[str], ids: npt.NDArray[np.int64], keys: npt.NDArray[np.uint32]
+    ) -> list[int]:
+        """The token indices where a lexicon match may start, ascending (a superset: the
+        matcher checks each; every other word cannot start one)."""
+        starts = self._direct[ids]
+        prefixes = self._prefix_keys
+        if len(prefixes):
+            pos = np.minimum(np.searchsorted(prefixes, keys), len(prefixes) - 1)
+            starts[:-1] |= prefixes[pos] == keys
+        found: list[int] = np.flatnonzero(starts).tolist()
+        if self._direct_oov:
+            outside = np.flatnonzero(ids == len(self.vocab)).tolist()
+            extra = [i for i in outside if lows[i] in self._direct_oov]
+            if extra:
+                found = sorted({*found, *extra})
+        return found
+
+    def _pair_counts(
         self,
-        c12: npt.NDArray[np.float64],
+        keys: npt.NDArray[np.uint32],
         left: npt.NDArray[np.int64],
         right: npt.NDArray[np.int64],
     ) -> npt.NDArray[np.float64]:
+        """Reference count of each word pair (its ``keys``: left id << 16 | right id), 0 where
+        either word is outside the vocabulary. (Looking the pairs up in sorted order was
+        faster alone but slower inside the detector, and so was a bucketed hash table.)"""
+        oov = len(self.vocab)
+        table = self.bigram_keys
+        pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+        c12 = np.where(table[pos] == keys, self.bigram_counts[pos], 0).astype(np.float64)
+        c12[(left == oov) | (right == oov)] = 0.0
+        return c12
+
+    @staticmethod
+    def _anti(
+        c12: npt.NDArray[np.float64], independent: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
         """How surely the reference says two words do not go together: the Poisson deviance
-        of each pair's count against what independence predicts, where the pair is seen at
+        of each pair's count ``c12`` against what independence predicts (``independent``:
+        the left word's count times the right word's probability), where the pair is seen at
         most a tenth as often as predicted (else 0); capped at 6."""
-        expected = np.maximum(self._left[left] * np.exp(self._logp[right]), 1e-12)
+        expected = np.maximum(independent, 1e-12)
         deviance = expected - c12 + c12 * np.log(np.maximum(c12, 1e-12) / expected)
         return np.where(c12 * 10.0 < expected, np.minimum(deviance, 6.0), 0.0)
 
-    def _score_matches(
-        self,
-        words: list[str],
-        lows: list[str],
-        gaps: list[str],
-        word_counts: Counter[str],
-        matches: list[_Match],
-        ids: npt.NDArray[np.int64],
-        c12: npt.NDArray[np.float64],
-        adjacent: npt.NDArray[np.bool_],
-    ) -> list[tuple[float, str]]:
-        """Probability-like score and best suggestion for each lexicon match."""
-        if not matches:
-            return []
-        n = len(lows)
+    def _plan_matches(
+        self, matches: list[_Match], ids: npt.NDArray[np.int64], adjacent: list[bool]
+    ) -> _Plan:
+        """Context: a junction the spun wording breaks ("will is": common words the reference
+        never shows together) where the original would not ("that is"). Which word pairs of
+        which original to compare, so that all are looked up in one batch."""
+        n = len(ids)
         oov = len(self.vocab)
         get = self.vocab.get
-        # Context: a junction the spun wording breaks ("will is": common words the reference
-        # never shows together) where the original would not ("that is"). All word pairs of
-        # all matches are looked up in one batch.
-        spun_j: list[int] = []  # junction index (into the bigram arrays) of spun pairs
-        o_left: list[int] = []
-        o_right: list[int] = []
-        plans: list[list[tuple[str, list[tuple[int, int]]]]] = []
+        plan = _Plan([], [], [], [])
+        o_left, o_right = plan.o_left, plan.o_right
         for m in matches:
             e = m.entry
             left_j = m.first - 1 if m.first > 0 and adjacent[m.first - 1] else -1
             right_j = m.last if m.last + 1 < n and adjacent[m.last] else -1
-            plan: list[tuple[str, list[tuple[int, int]]]] = []
+            entry_plan: list[tuple[str, list[tuple[int, int]]]] = []
             for orig, o_first, o_last in self._originals[e.spun]:
                 pairs: list[tuple[int, int]] = []  # (spun junction, original pair row)
                 if left_j >= 0 and o_first != e.spun[0]:
@@ -403,22 +481,30 @@ class SpinDetector(Detector):
                     pairs.append((right_j, len(o_left)))
                     o_left.append(get(o_last, oov))
                     o_right.append(int(ids[right_j + 1]))
-                spun_j.extend(j for j, _ in pairs)
-                plan.append((orig, pairs))
-            plans.append(plan)
-        junctions = np.array(sorted(set(spun_j)), dtype=np.int64)
-        spun_anti = dict(
-            zip(
-                junctions.tolist(),
-                self._anti(c12[junctions], ids[junctions], ids[junctions + 1]).tolist(),
-                strict=True,
-            )
-        )
-        if o_left:
-            ol, orr = np.array(o_left, dtype=np.int64), np.array(o_right, dtype=np.int64)
-            o_pmi, o_c12 = self._pmi(ol, orr)
-            o_anti = self._anti(o_c12, ol, orr).tolist()
-            o_fit = o_pmi.tolist()
+                plan.spun_j.extend(j for j, _ in pairs)
+                entry_plan.append((orig, pairs))
+            plan.plans.append(entry_plan)
+        return plan
+
+    def _score_matches(
+        self,
+        words: list[str],
+        lows: list[str],
+        gaps: list[str],
+        adjacent: list[bool],
+        id_counts: npt.NDArray[np.intp],
+        matches: list[_Match],
+        plans: list[list[tuple[str, list[tuple[int, int]]]]],
+        spun_anti: dict[int, float],
+        o_fit: list[float],
+        o_anti: list[float],
+    ) -> list[tuple[float, str]]:
+        """Probability-like score and best suggestion for each lexicon match, given the
+        :meth:`_anti` of its spun junctions and the PMI and :meth:`_anti` of the original
+        pairs of :meth:`_plan_matches`."""
+        if not matches:
+            return []
+        n = len(lows)
         per_entry = Counter(m.entry.spun for m in matches)
         matched_tokens = Counter(lows[i] for m in matches for i in range(m.first, m.last + 1))
         first_pass: list[tuple[float, str]] = []
@@ -445,7 +531,9 @@ class SpinDetector(Detector):
             # The original wording is missing from the article (it was all rewritten).
             exp_o = n * self._original_rate[e.spun]
             if exp_o >= 2.0:
-                seen_o = sum(word_counts[o] - matched_tokens[o] for o in e.originals)
+                seen_o = sum(
+                    self._count(o, lows, id_counts) - matched_tokens[o] for o in e.originals
+                )
                 z = (exp_o - seen_o) / math.sqrt(exp_o + 1.0)
                 logit += 0.6 * min(max(z, 0.0), 4.0)
             first_pass.append((logit, _match_case(best_orig, first_word, starts_sentence)))
@@ -454,30 +542,39 @@ class SpinDetector(Detector):
         boost = 0.4 * min(strong, 5)
         return [(1.0 / (1.0 + math.exp(-(lg + boost))), s) for lg, s in first_pass]
 
-    def _function_word_features(self, word_counts: Counter[str], n: int) -> list[float]:
-        obs = np.array([word_counts.get(w, 0) for w in FUNCTION_WORDS], dtype=np.float64)
-        idx = self._fw_index
+    def _count(self, word: str, lows: list[str], id_counts: npt.NDArray[np.intp]) -> int:
+        """Occurrences of ``word`` in the article."""
+        i = self.vocab.get(word)
+        return int(id_counts[i]) if i is not None else lows.count(word)
+
+    def _function_word_features(
+        self, lows: list[str], id_counts: npt.NDArray[np.intp]
+    ) -> list[float]:
+        n = len(lows)
+        if self._fw_ids is not None:
+            obs = id_counts[self._fw_ids].astype(np.float64)
+        else:  # a reference too small to know every function word
+            obs = np.array([self._count(w, lows, id_counts) for w in FUNCTION_WORDS], np.float64)
         exp = n * self._fw_ref
         chi2 = float(np.sum((obs - exp) ** 2 / np.maximum(exp, 1e-9)))
         divergence = max(0.0, chi2 - (len(FUNCTION_WORDS) - 1)) / n
         zs = (exp - obs) / np.sqrt(exp + 1.0)
-        missing_and = max(0.0, float(zs[idx["and"]]))
-        missing_fw = float(np.mean([max(0.0, float(zs[idx[w]])) for w in MISSING_WORDS]))
+        missing_and = max(0.0, float(zs[self._and_index]))
+        # np.maximum keeps max(0.0, z)'s values: z is never -0.0 ((exp - obs) is +0.0 when 0).
+        missing_fw = float(np.mean(np.maximum(zs[self._missing_index], 0.0)))
         return [divergence, missing_and, missing_fw]
 
     def _anti_collocation_rate(
         self,
         ids: npt.NDArray[np.int64],
-        c12: npt.NDArray[np.float64],
-        adjacent: npt.NDArray[np.bool_],
+        anti: npt.NDArray[np.float64],
+        adjacent: list[bool],
         n: int,
     ) -> float:
         """Word pairs seen at most a tenth as often as independence predicts, weighted by how
-        sure the reference is of that (Poisson deviance, capped), per 100 words."""
-        left, right = ids[:-1], ids[1:]
-        known = adjacent & (left != len(self.vocab))
-        anti = np.where(known, self._anti(c12, left, right), 0.0)
-        return float(anti.sum()) * 100.0 / n
+        sure the reference is of that (Poisson deviance, capped: :meth:`_anti`), per 100 words."""
+        known = np.array(adjacent, dtype=bool) & (ids[:-1] != len(self.vocab))
+        return float(np.where(known, anti, 0.0).sum()) * 100.0 / n
 
 
 # The thesaurus family: the swap posterior (uses context pairs) and the wide choice gap.
@@ -530,7 +627,10 @@ def _calibrate_synonyms(
 def _lower_start_rate(text: str) -> float:
     """Share of sentences that start with a lower-case letter (spinners lower-case the
     words they put at a sentence start: "the idea has drawn")."""
-    starts = [m.group(1) for m in _SENTENCE_START_RE.finditer(text)]
+    starts = _SENTENCE_START_RE.findall(text)
+    first = _TEXT_START_RE.match(text)
+    if first is not None:
+        starts.append(first.group(1))  # order does not matter for a share
     if len(starts) < 3:
         return 0.0
     return sum(1 for c in starts if c.islower()) / len(starts)
@@ -552,13 +652,18 @@ def _first_index() -> _Index:
     return single, multi, frozenset(single) | frozenset(k[0] for k in multi)
 
 
-def _match_lexicon(lows: list[str], adjacent: list[bool], index: _Index) -> list[_Match]:
-    """Non-overlapping lexicon matches, left to right, longest first."""
+def _match_lexicon(
+    lows: list[str], adjacent: list[bool], index: _Index, starts: list[int] | None = None
+) -> list[_Match]:
+    """Non-overlapping lexicon matches, left to right, longest first. ``starts``: ascending
+    token indices that include every possible match start (default: every opening word)."""
     single, multi, openers = index
     n = len(lows)
     out: list[_Match] = []
     next_free = 0
-    for i in [i for i, w in enumerate(lows) if w in openers]:
+    if starts is None:
+        starts = [i for i, w in enumerate(lows) if w in openers]
+    for i in starts:
         if i < next_free:
             continue
         found = None
