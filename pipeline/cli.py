@@ -102,7 +102,8 @@ def _records(
     """
     max_chars = load_settings().input.max_chars
     with _spooled_stdin(paths if related else []) as stdin:
-        links = _batch_links(read_inputs(paths, max_chars, stdin), progress) if related else {}
+        items = read_inputs(paths, max_chars, stdin)
+        links = _batch_links(items, progress, jobs) if related else {}
         if stdin is not None:
             stdin.seek(0)
         for position, record in enumerate(
@@ -129,15 +130,15 @@ def _spooled_stdin(paths: list[str]) -> Iterator[IO[bytes] | None]:
 
 
 def _batch_links(
-    items: Iterable[Article | ReadError], progress: Progress | None
+    items: Iterable[Article | ReadError], progress: Progress | None, jobs: int = 1
 ) -> dict[int, list[Related]]:
     """The ``related`` links of the whole batch, by input position (the first pass)."""
     from pipeline.related import batch_links  # loads wordfreq: only when asked
 
     if progress is None:
-        return batch_links(items)
+        return batch_links(items, jobs=jobs)
     task = progress.add_task("linking", total=None)
-    links = batch_links(progress.track(items, task_id=task))
+    links = batch_links(progress.track(items, task_id=task), jobs=jobs)
     progress.remove_task(task)
     return links
 

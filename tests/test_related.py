@@ -15,9 +15,17 @@ import pytest
 from datasketch import MinHash
 from typer.testing import CliRunner
 
+from pipeline import related
+from pipeline.article import Article, ReadError
 from pipeline.cli import app
 from pipeline.config import RelatedSettings
-from pipeline.related import Fingerprinter, RelatedIndex, minhash_permutations, shingle_hashes
+from pipeline.related import (
+    Fingerprinter,
+    RelatedIndex,
+    batch_links,
+    minhash_permutations,
+    shingle_hashes,
+)
 from pipeline.text import words
 from pipeline.training.sources import SourceArticle, bbc_articles, shared_dir
 from pipeline.training.spinners import SPINNER_STYLES
@@ -84,6 +92,23 @@ def links(batch: Batch) -> dict[str, dict[str, str]]:
     for ident, text in batch.texts.items():
         index.add(ident, text)
     return {a: {r.id: r.relation for r in found} for a, found in index.links().items()}
+
+
+def test_parallel_fingerprinting_links_the_same(
+    batch: Batch, links: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--jobs 2`` fingerprints in worker processes, in chunks (small here, so there are
+    several), with a read error among the items: positions and links are unchanged."""
+    monkeypatch.setattr(related, "FINGERPRINT_CHUNK", 97)
+    items: list[Article | ReadError] = [Article(i, t) for i, t in batch.texts.items()]
+    items.insert(5, ReadError("broken.jsonl:3", "broken.jsonl", "invalid_json", "bad line"))
+    serial = batch_links(items)
+    parallel = batch_links(items, jobs=2)
+    assert parallel == serial
+    assert 5 not in serial
+    ids = [item.id if isinstance(item, Article) else "" for item in items]
+    found = {ids[p]: {r.id: r.relation for r in rs} for p, rs in serial.items() if rs}
+    assert found == {a: b for a, b in links.items() if b}
 
 
 def test_links_are_symmetric_and_stay_within_a_family(
