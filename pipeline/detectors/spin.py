@@ -359,9 +359,7 @@ class SpinDetector(Detector):
             self._anti_collocation_rate(ids, anti, adjacent_list, n),
         ]
         if self.synonyms is not None:
-            values, thesaurus = self.synonyms.evaluate_scanned(
-                text, words, lows, adjacent_list, gaps
-            )
+            values, thesaurus = self.synonyms.evaluate(doc)
             features.extend(values[name] for name in self.synonyms.FEATURES)
             # A word the lexicon already explains keeps the lexicon's finding.
             taken = [(f.start, f.end) for f in findings]

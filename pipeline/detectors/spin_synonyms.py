@@ -203,20 +203,10 @@ class SynonymEvidence:
         return self.FEATURES
 
     def evaluate(self, doc: Document) -> tuple[dict[str, float], list[Finding]]:
-        """Features (named as :attr:`FEATURES`) and findings for one article."""
+        """Features (named as :attr:`FEATURES`) and findings for one article. The split is
+        ``doc.scanned``: the spin detector's own, made once per document."""
+        text = doc.text
         words, lows, adjacent, gaps_text = doc.scanned
-        return self.evaluate_scanned(doc.text, words, lows, adjacent, gaps_text)
-
-    def evaluate_scanned(
-        self,
-        text: str,
-        words: list[str],
-        lows: list[str],
-        adjacent: list[bool],
-        gaps_text: list[str],
-    ) -> tuple[dict[str, float], list[Finding]]:
-        """:meth:`evaluate` on a text already split by :func:`scan` (the same split as
-        ``pipeline.detectors.spin._scan``), so a caller that has it pays only the look-ups."""
         n = len(words)
         if n < _MIN_WORDS:
             return dict.fromkeys(self.FEATURES, 0.0), []
