@@ -87,6 +87,16 @@ def analyze(detectors: Sequence[Detector], text: str) -> list[Detection]:
     return [d.detect(doc) for d in detectors]
 
 
+def analyze_batch(detectors: Sequence[Detector], texts: Sequence[str]) -> list[list[Detection]]:
+    """Every detector's detections for each text (as :func:`analyze` gives them), run
+    detector by detector over the batch: each detector's tables (vocabularies, PMI counts,
+    topic vectors) then stay in the CPU caches across articles instead of evicting one
+    another article by article, which cost about a fifth of the scoring time."""
+    docs = [Document(text) for text in texts]
+    by_detector = [[detector.detect(doc) for doc in docs] for detector in detectors]
+    return [list(row) for row in zip(*by_detector, strict=True)]
+
+
 def vector(detections: Sequence[Detection]) -> FloatArray:
     """The concatenated features of one article's detections."""
     return np.fromiter((x for d in detections for x in d.features), dtype=float)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.article import Article
-from pipeline.runtime_model import RuntimeModel, analyze, load_runtime_model
-from pipeline.scoring import Scorer, analyze_batch
+from pipeline.runtime_model import RuntimeModel, analyze, analyze_batch, load_runtime_model
+from pipeline.scoring import Scorer
 from pipeline.training.sources import bbc_articles
 
 
