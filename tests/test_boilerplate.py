@@ -361,7 +361,7 @@ def _fast_path_lines(seeds: dict[str, str], bbc: list[SourceArticle]) -> list[st
 def test_date_and_shape_features_match_their_definitions(
     seeds: dict[str, str], bbc: list[SourceArticle]
 ) -> None:
-    """has_date (three month-gated searches of the lower-cased line instead of DATE_RE),
+    """has_date (DATE_RE where the line has a digit and a month word, '/' or '-'),
     cap_word_ratio and starts_lower (regexes instead of Python loops) on real lines."""
     col = {name: i for i, name in enumerate(LINE_FEATURE_NAMES)}
     dates = 0

@@ -217,29 +217,6 @@ DATE_RE = re.compile(
     r"|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b",
     re.IGNORECASE,
 )
-# DATE_RE's matches on ASCII text, 5x faster: its three alternatives searched one by one (a
-# match of any is a match of the whole) in the lower-cased line (so without re.I, which stops
-# re from skipping ahead), each led by a literal or a digit so that re jumps to candidate
-# positions rather than trying every one; the leading \b is a lookbehind after that character.
-_MONTH_TAILS = {
-    "a": "pr(?:il)?|ug(?:ust)?",
-    "d": "ec(?:ember)?",
-    "f": "eb(?:ruary)?",
-    "j": "an(?:uary)?|une?|uly?",
-    "m": "ar(?:ch)?|ay",
-    "n": "ov(?:ember)?",
-    "o": "ct(?:ober)?",
-    "s": "ep(?:t(?:ember)?)?",
-}
-_NUMERIC_DATE_RE, _DAY_MONTH_RE, _MONTH_DAY_RE = (
-    re.compile(r"\d(?<!\w\d)\d{0,3}[/.-]\d{1,2}[/.-]\d{2,4}\b"),
-    re.compile(rf"\d(?<!\w\d)\d?(?:st|nd|rd|th)?\s+{_MONTHS}\b"),
-    re.compile(
-        "(?:"
-        + "|".join(rf"{c}(?<!\w{c})(?:{tail})" for c, tail in _MONTH_TAILS.items())
-        + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
-    ),
-)
 TIME_RE = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:a\.m\.|p\.m\.)", re.I)
 URL_RE = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|org|net|co\.uk|html?)\b", re.I)
 HANDLE_RE = re.compile(r"(?<!\w)@\w{2,}")
@@ -460,20 +437,6 @@ def _char_counts(text: str) -> tuple[int, int, int]:
     )
 
 
-_WORD_PARTS_RE = re.compile(r"['-]")
-
-
-def _has_month_part(tokset: set[str]) -> bool:
-    """Whether a word, or a part of one between hyphens/apostrophes, is a month name: what
-    DATE_RE's month alternatives need (their month starts at a word boundary and ends at one
-    or before a '.' or a space, so it is a word or the first or last part of one)."""
-    if not _MONTH_WORDS.isdisjoint(tokset):
-        return True
-    return any(
-        not _MONTH_WORDS.isdisjoint(_WORD_PARTS_RE.split(t)) for t in tokset if "-" in t or "'" in t
-    )
-
-
 def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
     """Features of one line on its own, and the cues it contains (for reasons). The
     comment-shape ones come last (see :data:`_COMMENT_NAMES`; :func:`page_features` adds
@@ -519,16 +482,7 @@ def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
     )
     # Small word sets: count only the words present (most lines have none of them).
     pronouns = sum(map(toks.count, _FIRST_PERSON.intersection(tokset)))
-    if not maybe_date:
-        has_date = False
-    elif ascii_head:
-        low = head.lower()
-        has_date = _NUMERIC_DATE_RE.search(low) is not None or (
-            _has_month_part(tokset)
-            and (_DAY_MONTH_RE.search(low) or _MONTH_DAY_RE.search(low)) is not None
-        )
-    else:
-        has_date = DATE_RE.search(head) is not None
+    has_date = maybe_date and DATE_RE.search(head) is not None
     pipes = s.count("|")
     empty_cells = len(EMPTY_CELL_RE.findall(s)) if pipes > 1 else 0
     has_time = bool(TIME_RE.search(head)) if maybe_time else False
