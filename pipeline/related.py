@@ -42,6 +42,7 @@ import numpy.typing as npt
 
 from pipeline.article import Article, ReadError, Related
 from pipeline.config import RelatedSettings, load_settings
+from pipeline.parallel import map_chunks
 from pipeline.text import STOPWORDS, word_re
 
 U16 = npt.NDArray[np.uint16]
@@ -423,21 +424,13 @@ def _fingerprints(
         for position, article in articles:
             yield position, article.id, fingerprinter(article.text)
         return
-    from joblib import Parallel, delayed  # not needed (nor its import time) for --jobs 1
-
-    def chunks() -> Iterator[list[tuple[int, str, str]]]:
-        chunk: list[tuple[int, str, str]] = []
-        for position, article in articles:
-            chunk.append((position, article.id, article.text))
-            if len(chunk) == FINGERPRINT_CHUNK:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
-
-    parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
-    for done in parallel(delayed(_fingerprint_chunk)(settings, c) for c in chunks()):
-        yield from done
+    yield from map_chunks(
+        _fingerprint_chunk,
+        ((p, a.id, a.text) for p, a in articles),
+        jobs,
+        FINGERPRINT_CHUNK,
+        settings,
+    )
 
 
 @lru_cache(maxsize=2)

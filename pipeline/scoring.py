@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import numpy as np
 
 from pipeline.article import Article, Finding, ReadError, ScoredArticle, error_record
+from pipeline.parallel import map_chunks
 from pipeline.runtime_model import RuntimeModel, analyze_batch, load_runtime_model, vector
 
 if TYPE_CHECKING:
@@ -110,13 +111,7 @@ def records_parallel(
 ) -> Iterator[dict[str, Any]]:
     """Like :meth:`Scorer.records` on ``jobs`` processes, records still in input order.
 
-    Input is consumed lazily (joblib dispatches a few chunks ahead), so memory stays flat
+    Input is consumed lazily (:func:`pipeline.parallel.map_chunks`), so memory stays flat
     however long the feed is.
     """
-    from joblib import Parallel, delayed  # not needed (nor its import time) for --jobs 1
-
-    iterator = iter(items)
-    chunks = iter(lambda: list(islice(iterator, chunk_size)), [])
-    parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
-    for records in parallel(delayed(_score_chunk)(str(model_path), c) for c in chunks):
-        yield from records
+    return map_chunks(_score_chunk, items, jobs, chunk_size, str(model_path))
