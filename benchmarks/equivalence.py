@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import pickle
 import random
 import sys
@@ -56,7 +57,7 @@ def outputs(items: list[str]) -> dict[str, Any]:
     """What the code on ``sys.path`` makes of ``items``, as comparable plain values."""
     from pipeline.article import Article
     from pipeline.related import Fingerprinter
-    from pipeline.runtime_model import load_runtime_model
+    from pipeline.runtime_model import analyze_batch, load_runtime_model
     from pipeline.scoring import Scorer
     from pipeline.text import Document
 
@@ -72,6 +73,27 @@ def outputs(items: list[str]) -> dict[str, Any]:
             ]
             row.append((detector.name, list(d.features), findings))
         detections.append(row)
+    # The batch path, in a shuffled order and batches of 64: an article's detections must not
+    # depend on the batch it is in.
+    order = list(range(len(items)))
+    random.Random(7).shuffle(order)
+    batch_detections: list[Any] = [None] * len(items)
+    for start in range(0, len(order), 64):
+        part = order[start : start + 64]
+        for i, row in zip(
+            part, analyze_batch(model.detectors, [items[i] for i in part]), strict=True
+        ):
+            batch_detections[i] = [
+                (
+                    d.detector,
+                    list(d.features),
+                    [
+                        (f.kind, f.start, f.end, f.text, f.score, f.reason, f.suggestion)
+                        for f in d.findings
+                    ],
+                )
+                for d in row
+            ]
     scorer = Scorer(model)
     records = [
         json.dumps(r, sort_keys=True)
@@ -85,22 +107,48 @@ def outputs(items: list[str]) -> dict[str, Any]:
             repr([None if v is None else v.tolist() for v in (fp.text_sig, fp.skeleton_sig)])
             + repr(fp.skeleton.tolist())
         )
-    return {"detections": detections, "records": records, "fingerprints": fingerprints}
+    return {
+        "detections": detections,
+        "batch_detections": batch_detections,
+        "records": records,
+        "fingerprints": fingerprints,
+    }
 
 
-def compare(before: dict[str, Any], after: dict[str, Any], detector: str | None) -> int:
-    """Mismatching texts, printed; with ``detector``, only that detector's outputs count."""
+def _close(a: list[float], b: list[float], rel_tol: float) -> bool:
+    return a == b or (
+        rel_tol > 0
+        and len(a) == len(b)
+        and all(
+            math.isclose(x, y, rel_tol=rel_tol, abs_tol=rel_tol) for x, y in zip(a, b, strict=True)
+        )
+    )
+
+
+def compare(
+    before: dict[str, Any], after: dict[str, Any], detector: str | None, rel_tol: float = 0.0
+) -> int:
+    """Mismatching texts, printed; with ``detector``, only that detector's outputs count.
+    Features match when equal (or, with ``rel_tol``, that close); findings must be equal. The
+    batch path of ``after`` is compared with ``before``'s article-by-article outputs."""
     bad = 0
-    for i, (old, new) in enumerate(zip(before["detections"], after["detections"], strict=True)):
-        for (name, f_old, g_old), (_, f_new, g_new) in zip(old, new, strict=True):
-            if detector not in (None, name) or (f_old == f_new and g_old == g_new):
-                continue
-            bad += 1
-            if bad <= 5:
-                print(
-                    f"text {i}: {name} features equal {f_old == f_new}, findings {g_old == g_new}"
-                )
-    print(f"detector outputs: {bad} mismatches over {len(before['detections'])} texts")
+    for key in ("detections", "batch_detections"):
+        if key not in after:
+            continue
+        wrong = 0
+        for i, (old, new) in enumerate(zip(before["detections"], after[key], strict=True)):
+            for (name, f_old, g_old), (_, f_new, g_new) in zip(old, new, strict=True):
+                same = _close(f_old, f_new, rel_tol) and g_old == g_new
+                if detector not in (None, name) or same:
+                    continue
+                wrong += 1
+                if wrong <= 5:
+                    print(
+                        f"{key} text {i}: {name} features equal {f_old == f_new}, "
+                        f"close {_close(f_old, f_new, rel_tol)}, findings {g_old == g_new}"
+                    )
+        print(f"{key}: {wrong} mismatches over {len(before['detections'])} texts")
+        bad += wrong
     if detector is None:
         for key in ("records", "fingerprints"):
             n = sum(a != b for a, b in zip(before[key], after[key], strict=True))
@@ -118,6 +166,9 @@ def main() -> int:
     check.add_argument("before", type=Path)
     check.add_argument("after", type=Path)
     check.add_argument("--detector", help="only this detector's features and findings")
+    check.add_argument(
+        "--rel-tol", type=float, default=0.0, help="features this close count as equal"
+    )
     args = parser.parse_args()
     if args.command == "save":
         items = texts()
@@ -129,7 +180,7 @@ def main() -> int:
         before = pickle.load(f)
     with args.after.open("rb") as f:
         after = pickle.load(f)
-    return 1 if compare(before, after, args.detector) else 0
+    return 1 if compare(before, after, args.detector, args.rel_tol) else 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from pipeline.detectors.base import Detection, Detector
-from pipeline.runtime_model import analyze
+from pipeline.runtime_model import analyze, feature_matrix
 from pipeline.runtime_model import vector as vector
 
 
@@ -47,10 +47,7 @@ class DetectorFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def transform(self, X: Iterable[str]) -> NDArray[np.float64]:
         check_is_fitted(self, "feature_names_out_")
-        rows = [vector(self.analyze(text)) for text in _as_texts(X)]
-        if not rows:
-            return np.zeros((0, self.n_features_out_))
-        return np.vstack(rows)
+        return feature_matrix(self.detectors, _as_texts(X))
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         check_is_fitted(self, "feature_names_out_")

@@ -11,7 +11,13 @@ import numpy as np
 
 from pipeline.article import Article, Finding, ReadError, ScoredArticle, error_record
 from pipeline.parallel import map_chunks
-from pipeline.runtime_model import RuntimeModel, analyze_batch, load_runtime_model, vector
+from pipeline.runtime_model import (
+    ANALYZE_BATCH,
+    RuntimeModel,
+    analyze_batch,
+    load_runtime_model,
+    vector,
+)
 
 if TYPE_CHECKING:
     from pipeline.model import ReliabilityModel
@@ -37,7 +43,7 @@ def resolve(findings: Iterable[Finding]) -> list[Finding]:
 # The compiled classifier's per-call overhead is amortised over a batch: prediction costs
 # ~1 ms per article one at a time, 0.05 ms at 64 a batch, 0.035 ms from 256 on (see
 # pipeline/runtime_model.py); larger batches only delay the first records.
-BATCH_SIZE = 256
+BATCH_SIZE = ANALYZE_BATCH
 
 
 class Scorer:
