@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
-from itertools import chain, pairwise
+from itertools import chain, islice
 from typing import Any, Literal
 
 import numpy as np
@@ -166,61 +166,151 @@ class Fingerprinter:
         self._classes = _word_classes(self.settings.common_words)
         self._a, self._b = minhash_permutations(self.settings.num_perm, self.settings.seed)
 
-    def minhash(self, shingles: U32, sets: Sequence[int] = (0,)) -> U32:
+    def minhash(self, shingles: U32, sets: Sequence[int] | npt.NDArray[np.intp] = (0,)) -> U32:
         """The datasketch MinHash signatures of sets of 32-bit shingle hashes, vectorised:
-        every permutation applied to every shingle in one array expression. ``sets`` are the
-        offsets where each set starts in ``shingles``; one signature row per set."""
-        if len(shingles) > _MINHASH_BLOCK:  # a huge article: bounded memory, block by block
-            bounds = [*sets, len(shingles)]
-            return np.stack([self._minhash_blocks(shingles[a:b]) for a, b in pairwise(bounds)])
-        values = np.multiply(_fmix32(shingles)[:, None], self._a)
-        values += self._b
-        return np.asarray(np.minimum.reduceat(values, sets, axis=0), dtype=np.uint32)
-
-    def _minhash_blocks(self, shingles: U32) -> U32:
-        blocks = range(0, len(shingles), _MINHASH_BLOCK)
-        signatures = [self.minhash(shingles[i : i + _MINHASH_BLOCK])[0] for i in blocks]
-        return np.asarray(np.min(signatures, axis=0), dtype=np.uint32)
+        every permutation applied to every shingle in one array expression, block by block
+        (bounded memory). ``sets`` are the offsets where each (non-empty) set starts in
+        ``shingles``; one signature row per set."""
+        starts = np.asarray(sets, dtype=np.intp)
+        out = np.full((len(starts), len(self._a)), 0xFFFFFFFF, dtype=np.uint32)
+        for lo in range(0, len(shingles), _MINHASH_BLOCK):
+            hi = min(lo + _MINHASH_BLOCK, len(shingles))
+            values = np.multiply(_fmix32(shingles[lo:hi])[:, None], self._a)
+            values += self._b
+            # The sets that overlap [lo, hi), each cut to the block.
+            first = int(np.searchsorted(starts, lo, side="right")) - 1
+            last = int(np.searchsorted(starts, hi, side="left"))
+            local = np.maximum(starts[first:last], lo) - lo
+            rows = out[first:last]
+            np.minimum(rows, np.minimum.reduceat(values, local, axis=0), out=rows)
+        return out
 
     def tokens(self, text: str) -> tuple[U32, npt.NDArray[np.bool_]]:
         """Token hashes of ``text`` (lower-cased, as :func:`pipeline.text.words` gives them)
         and which tokens are skeleton: rare words (numbers included), and words written
         with a capital that are not function words (names; a capitalised sentence opener
         like "The" or "But" is a function word and stays out)."""
+        tokens, skeleton, _ = self._batch_tokens([text])
+        return tokens, skeleton
+
+    def _batch_tokens(
+        self, texts: Sequence[str]
+    ) -> tuple[U32, npt.NDArray[np.bool_], npt.NDArray[np.intp]]:
+        """:meth:`tokens` of every text, concatenated, and each text's token count: one
+        lower-casing, one character array and one hash pass for the whole batch."""
         # The tokenizer of pipeline.text (its regex) on the text as written: the skeleton
         # needs capitals, which words() lower-cases away.
-        found = word_re(text).findall(text)
-        if not found:
-            return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.bool_)
-        joined = "\n".join(found) + "\n"
+        found = [word_re(text).findall(text) for text in texts]
+        counts = np.fromiter(map(len, found), dtype=np.intp, count=len(found))
+        if not counts.any():
+            return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.bool_), counts
+        joined = "\n".join(chain.from_iterable(found)) + "\n"
+        # Each token is lowered on its own line, so the batch lowered is each text lowered.
         lowered = _code_points(joined.lower().replace("’", "'"))
         cased = _code_points(joined.replace("’", "'"))
         tokens, ends = _token_hashes(lowered)
         word_class = self._classes[tokens >> np.uint32(32 - _CLASS_BITS)]
         capital = np.zeros(len(tokens), dtype=np.bool_)
-        if len(cased) == len(lowered):  # else a letter whose lower case is two: no capitals
+        if len(cased) == len(lowered):
             capital[np.searchsorted(ends, np.flatnonzero(cased != lowered))] = True
+        else:  # a letter whose lower case is two: that text has no capitals, the others do
+            at = 0
+            for text_tokens, n in zip(found, counts.tolist(), strict=True):
+                part = "\n".join(text_tokens) + "\n" if n else ""
+                low, up = part.lower().replace("’", "'"), part.replace("’", "'")
+                if len(low) == len(up):
+                    ends_here = np.flatnonzero(_code_points(low) == _NEWLINE)
+                    changed = np.flatnonzero(_code_points(low) != _code_points(up))
+                    capital[at + np.searchsorted(ends_here, changed)] = True
+                at += n
         skeleton: npt.NDArray[np.bool_] = (word_class == _RARE) | (
             capital & (word_class == _COMMON)
         )
-        return tokens, skeleton
+        return tokens, skeleton, counts
 
     def __call__(self, text: str) -> Fingerprint:
+        return self.batch([text])[0]
+
+    def batch(self, texts: Sequence[str]) -> list[Fingerprint]:
+        """The fingerprint of each text, all texts' tokens, shingles and signatures computed
+        together (per-article numpy calls cost more than the arithmetic on 2-3 KB articles).
+        A text's fingerprint does not depend on the others."""
         s = self.settings
-        tokens, is_skeleton = self.tokens(text)
-        if len(tokens) == 0:
-            return Fingerprint(None, None, np.empty(0, dtype=np.uint16))
+        tokens, is_skeleton, counts = self._batch_tokens(texts)
         skeleton = tokens[is_skeleton]
-        shingles = shingle_hashes(tokens, s.shingle_words)
-        if len(skeleton) < s.min_skeleton_words:
-            return Fingerprint(
-                self.minhash(shingles)[0].astype(np.uint16),
-                None,
-                skeleton[: s.skeleton_cap].astype(np.uint16),
+        run = np.repeat(np.arange(len(counts)), counts)
+        skeleton_counts = np.bincount(run[is_skeleton], minlength=len(counts))
+        shingles, shingle_counts = _batch_shingles(tokens, counts, s.shingle_words)
+        long_enough = (skeleton_counts >= s.min_skeleton_words) & (counts > 0)
+        skel_tokens = np.repeat(long_enough, skeleton_counts)
+        skel_shingles, skel_shingle_counts = _batch_shingles(
+            skeleton[skel_tokens], skeleton_counts[long_enough], s.skeleton_shingle_words
+        )
+        # One set per text with tokens, then one per long-enough skeleton.
+        both = np.concatenate((shingles, skel_shingles))
+        sets = np.concatenate(
+            (
+                _starts(shingle_counts[counts > 0]),
+                len(shingles) + _starts(skel_shingle_counts),
             )
-        both = np.concatenate((shingles, shingle_hashes(skeleton, s.skeleton_shingle_words)))
-        sigs = self.minhash(both, (0, len(shingles))).astype(np.uint16)
-        return Fingerprint(sigs[0], sigs[1], skeleton[: s.skeleton_cap].astype(np.uint16))
+        )
+        signatures = self.minhash(both, sets).astype(np.uint16)
+        text_rows = iter(signatures[: int((counts > 0).sum())])
+        skeleton_rows = iter(signatures[int((counts > 0).sum()) :])
+        out = []
+        skeleton_at = 0
+        for n, n_skeleton, long in zip(
+            counts.tolist(), skeleton_counts.tolist(), long_enough.tolist(), strict=True
+        ):
+            if n == 0:
+                out.append(Fingerprint(None, None, np.empty(0, dtype=np.uint16)))
+                continue
+            head = skeleton[skeleton_at : skeleton_at + min(n_skeleton, s.skeleton_cap)]
+            skeleton_at += n_skeleton
+            out.append(
+                Fingerprint(
+                    next(text_rows),
+                    next(skeleton_rows) if long else None,
+                    head.astype(np.uint16),
+                )
+            )
+        return out
+
+
+def _starts(counts: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """Where each of consecutive runs of ``counts`` elements starts."""
+    out = np.zeros(len(counts), dtype=np.intp)
+    np.cumsum(counts[:-1], out=out[1:])
+    return out
+
+
+def _batch_shingles(
+    tokens: U32, counts: npt.NDArray[np.intp], k: int
+) -> tuple[U32, npt.NDArray[np.intp]]:
+    """:func:`shingle_hashes` of each run of ``counts`` tokens, concatenated, and how many
+    each run has. Windows of ``k`` over the whole array, keeping those inside one run; a
+    run shorter than ``k`` is hashed whole, as :func:`shingle_hashes` does."""
+    if len(tokens) == 0:
+        return np.empty(0, dtype=np.uint32), np.zeros(len(counts), dtype=np.intp)
+    starts = _starts(counts)
+    run = np.repeat(np.arange(len(counts)), counts)
+    windows = shingle_hashes(tokens, k) if len(tokens) >= k else np.empty(0, np.uint32)
+    inside = run[: len(windows)] == run[k - 1 : k - 1 + len(windows)]
+    out = windows[inside]
+    out_counts = np.maximum(counts - k + 1, 0)
+    short = np.flatnonzero((counts > 0) & (counts < k))
+    if len(short):  # rare: one hash of the whole run, put in its place
+        pieces = []
+        at = 0
+        for i, (start, n) in enumerate(zip(starts.tolist(), counts.tolist(), strict=True)):
+            if 0 < n < k:
+                pieces.append(shingle_hashes(tokens[start : start + n], n))
+                out_counts[i] = 1
+            else:
+                pieces.append(out[at : at + out_counts[i]])
+                at += int(out_counts[i])
+        out = np.concatenate(pieces) if pieces else out
+    return out, out_counts
 
 
 class RelatedIndex:
@@ -386,7 +476,8 @@ def _ordered(a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.NDArray[np
     return np.stack((np.minimum(a, b), np.maximum(a, b))).astype(np.int64)
 
 
-FINGERPRINT_CHUNK = 512  # articles per worker task under --jobs (~0.15 s of work each)
+FINGERPRINT_CHUNK = 512  # articles per worker task under --jobs (~0.1 s of work each)
+FINGERPRINT_BATCH = 256  # articles fingerprinted together (bounded memory, ~20 MB of shingles)
 
 
 def batch_links(
@@ -418,19 +509,14 @@ def batch_links(
 def _fingerprints(
     articles: Iterable[tuple[int, Article]], settings: RelatedSettings, jobs: int
 ) -> Iterator[tuple[int, str, Fingerprint]]:
-    """``(position, id, fingerprint)`` of each article, in order."""
+    """``(position, id, fingerprint)`` of each article, in order, fingerprinted in batches."""
+    rows = ((p, a.id, a.text) for p, a in articles)
     if jobs <= 1:
-        fingerprinter = _fingerprinter(settings)
-        for position, article in articles:
-            yield position, article.id, fingerprinter(article.text)
+        chunks = iter(lambda: list(islice(rows, FINGERPRINT_BATCH)), [])
+        for chunk in chunks:
+            yield from _fingerprint_chunk(settings, chunk)
         return
-    yield from map_chunks(
-        _fingerprint_chunk,
-        ((p, a.id, a.text) for p, a in articles),
-        jobs,
-        FINGERPRINT_CHUNK,
-        settings,
-    )
+    yield from map_chunks(_fingerprint_chunk, rows, jobs, FINGERPRINT_CHUNK, settings)
 
 
 @lru_cache(maxsize=2)
@@ -443,7 +529,12 @@ def _fingerprint_chunk(
     settings: RelatedSettings, chunk: list[tuple[int, str, str]]
 ) -> list[tuple[int, str, Fingerprint]]:
     fingerprinter = _fingerprinter(settings)
-    return [(position, id, fingerprinter(text)) for position, id, text in chunk]
+    fingerprints: list[Fingerprint] = []
+    for start in range(0, len(chunk), FINGERPRINT_BATCH):
+        fingerprints += fingerprinter.batch(
+            [text for _, _, text in chunk[start : start + FINGERPRINT_BATCH]]
+        )
+    return [(position, id, fp) for (position, id, _), fp in zip(chunk, fingerprints, strict=True)]
 
 
 def link_dicts(links: Iterable[Related]) -> list[dict[str, Any]]:

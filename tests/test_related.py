@@ -20,6 +20,7 @@ from pipeline.article import Article, ReadError
 from pipeline.cli import app
 from pipeline.config import RelatedSettings
 from pipeline.related import (
+    Fingerprint,
     Fingerprinter,
     RelatedIndex,
     batch_links,
@@ -281,3 +282,31 @@ def test_stdin_is_read_twice_and_resume_keeps_links(
     assert resumed[0]["related"] == [] and [x["id"] for x in resumed[2]["related"]] == ["orig"]
     code, records = _run("score", str(path), "--no-related")
     assert records[0]["related"] == [] and records[2]["related"] == []
+
+
+def _key(fp: Fingerprint) -> tuple[Any, ...]:
+    sigs = (None if sig is None else sig.tolist() for sig in (fp.text_sig, fp.skeleton_sig))
+    return (*sigs, fp.skeleton.tolist())
+
+
+def test_batch_fingerprints_equal_one_by_one() -> None:
+    """A text's fingerprint does not depend on the batch it is computed in: empty and
+    one-word texts, a letter whose lower case is two letters (no capitals for that text
+    only), a lone surrogate and a text over the MinHash block size among real articles."""
+    fingerprinter = Fingerprinter()
+    real = [a.text for a in bbc_articles()[:40]]
+    odd = [
+        "",
+        "—",
+        "Yes.",
+        "one two",
+        "İstanbul and İzmir, said Gordon Brown " * 3,
+        json.loads('"Caf\\ud800 said Gordon Brown on Tuesday"'),
+        " ".join(f"Word{i} says" for i in range(5_000)),
+        "ΟΔΥΣΣΕΥΣ said Σ " * 5,
+    ]
+    texts = [*real[:20], *odd, *real[20:]]
+    one_by_one = [_key(fingerprinter(text)) for text in texts]
+    assert [_key(fp) for fp in fingerprinter.batch(texts)] == one_by_one
+    assert [_key(fp) for fp in fingerprinter.batch(texts[::-1])] == one_by_one[::-1]
+    assert one_by_one[len(real[:20])][0] is None  # the empty text has no signature
