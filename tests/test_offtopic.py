@@ -5,11 +5,20 @@ from __future__ import annotations
 import pickle
 import random
 
+import numpy as np
 import pytest
 
 from pipeline.config import load_settings
-from pipeline.detectors.offtopic import OfftopicDetector, cue_line
-from pipeline.text import Document
+from pipeline.detectors.offtopic import (
+    _ENTITY_RES,
+    _NAME_RE,
+    PARAGRAPH_FEATURES,
+    OfftopicDetector,
+    _entities,
+    _loo_median,
+    cue_line,
+)
+from pipeline.text import Document, word_re
 from pipeline.training.insertions import (
     INSERTION_STYLES,
     build_offtopic,
@@ -135,3 +144,92 @@ def test_detector_pickles(detector: OfftopicDetector) -> None:
     copy = pickle.loads(data)
     text = seed_text("002")
     assert copy.detect(Document(text)) == detector.detect(Document(text))
+
+
+# -- the batch path (detect_batch) --------------------------------------------------------
+
+
+def _batch_texts(test_articles: list[SourceArticle]) -> list[str]:
+    """Seeds, held-out BBC articles, CRLF copies, and texts that take the rarer paths: names
+    after double spaces and tabs, non-ASCII word characters, too few paragraphs."""
+    texts = [seed_text(p) for p in ("000", "001", "002", "003", "004")]
+    texts += [a.text for a in test_articles[:80]]
+    texts += [t.replace("\n", "\r\n") for t in texts[:10]]
+    texts += [t.replace(". ", ".  ").replace(", ", ",\t") for t in texts[5:15]]
+    texts += [t.replace("e", "é").replace("a", "ä") for t in texts[15:20]]
+    texts += ["", "One line only.", "Title\n\nOne paragraph of text here.\n\nAnother one."]
+    return texts
+
+
+def test_detect_batch_is_detect_of_each_whatever_the_batch(
+    detector: OfftopicDetector, test_articles: list[SourceArticle]
+) -> None:
+    texts = _batch_texts(test_articles)
+    one_by_one = [detector.detect(Document(t)) for t in texts]
+    assert any(d.findings for d in one_by_one) and not all(d.findings for d in one_by_one)
+    order = list(range(len(texts)))
+    random.Random(5).shuffle(order)
+    for size in (1, 7, 64, len(texts)):
+        batched: dict[int, object] = {}
+        for start in range(0, len(order), size):
+            part = order[start : start + size]
+            found = detector.detect_batch([Document(texts[i]) for i in part])
+            batched.update(zip(part, found, strict=True))
+        assert [batched[i] for i in range(len(texts))] == one_by_one, size
+
+
+def test_judge_batch_is_judge_of_each(
+    detector: OfftopicDetector, test_articles: list[SourceArticle]
+) -> None:
+    texts = _batch_texts(test_articles)[:40]
+    batch = detector.judge_batch([Document(t) for t in reversed(texts)])
+    assert list(reversed(batch)) == [detector.judge(Document(t)) for t in texts]
+    judged = [j for js in batch for j in js if j.features is not None]
+    assert judged and all(len(j.features or ()) == len(PARAGRAPH_FEATURES) for j in judged)
+
+
+def test_names_found_from_capitals_are_the_names_found_after_spaces(
+    test_articles: list[SourceArticle],
+) -> None:
+    """The fast name pattern is used on texts without tabs or double spaces; on them it must
+    find exactly what the reference scan (:func:`_entities`) finds, paragraph by paragraph."""
+    texts = [seed_text(p) for p in ("000", "001", "002", "003", "004")]
+    texts += [a.text for a in test_articles[:150]]
+    texts += ["Él dijo, Ñandú y Øster (Émile) visitó Ärzte’ Über 50% Zürich, ×Times."]
+    checked = 0
+    for text in texts:
+        if "  " in text or "\t" in text:
+            continue
+        entity_re = _ENTITY_RES[word_re(text)]
+        for p in Document(text).paragraphs:
+            expected = _entities(text, p.start, p.end, entity_re)
+            assert _NAME_RE.findall(text, p.start, p.end) == expected, p.text
+            checked += len(expected)
+    assert checked > 1000
+
+
+def test_loo_median_is_the_median_of_the_others() -> None:
+    rng = np.random.default_rng(0)
+    sizes = [2, 3, 4, 5, 8, 2, 13]
+    x = np.round(rng.random(sum(sizes)), 1)  # rounded: ties
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    expected = []
+    for g, n in enumerate(sizes):
+        values = x[first[g] : first[g] + n].tolist()
+        for k in range(n):
+            others = sorted(values[:k] + values[k + 1 :])
+            mid = (n - 1) // 2
+            expected.append(others[mid] if (n - 1) % 2 else (others[mid - 1] + others[mid]) / 2)
+    assert _loo_median(x, group, first).tolist() == expected
+
+
+def test_row_sums_with_a_leading_zero_are_numpys_row_sums() -> None:
+    """What the batch layout relies on: np.add.reduceat over rows that start with a zero gives
+    the bits of ``sum(axis=1)`` on the unpadded matrix (numpy's pairwise summation)."""
+    rng = np.random.default_rng(1)
+    for width in (1, 7, 8, 9, 127, 128, 129, 300, 1000):
+        a = rng.random((5, width)) * (rng.random((5, width)) < 0.5)
+        padded = np.hstack([np.zeros((5, 1)), a]).reshape(-1)
+        sums = np.add.reduceat(padded, np.arange(5) * (width + 1))
+        assert sums.tolist() == a.sum(axis=1).tolist()

@@ -17,10 +17,12 @@ from pipeline.detectors.spin import (
     MISSING_WORDS,
     SpinDetector,
     _lower_start_rate,
+    _lower_start_rates,
     _match_lexicon,
 )
 from pipeline.detectors.spin_lexicon import LEXICON
-from pipeline.text import Document, scan
+from pipeline.runtime_model import load_runtime_model
+from pipeline.text import Document, scan, scan_batch
 from pipeline.training.sources import bbc_articles
 from pipeline.training.spinners import (
     CONTENT_WORD_TABLE,
@@ -262,19 +264,25 @@ def _anchored_lower_start_rate(text: str) -> float:
 
 
 def test_lower_start_rate_equals_the_anchored_pattern(held_out: list[str]) -> None:
+    """The pattern, the anchored pattern and the batch's reading of class bits (random
+    texts of every character the pattern tests, in batches of 100) agree."""
     rng = random.Random(3)
-    pieces = [*"aA. !?…\n\t\"'”’)]“‘(1_b\r é", "U.S. ", "p.m. ", "...", " x. "]
+    pieces = [*"aA. !?…\n\t\"'”’)]“‘(1_b\r é", "U.S. ", "p.m. ", "...", " x. ", "don't", "’s"]
     texts = [*(seed_text(p) for p in ("000", "001", "002", "003", "004")), *held_out]
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
     for text in texts:
         assert _lower_start_rate(text) == _anchored_lower_start_rate(text), repr(text)
+    for i in range(0, len(texts), 100):
+        chunk = texts[i : i + 100]
+        assert _lower_start_rates(scan_batch(chunk)) == [_lower_start_rate(t) for t in chunk]
 
 
-def test_batch_match_starts_find_every_lexicon_match(
+def test_batch_lexicon_starts_find_every_lexicon_match(
     spin_detector: SpinDetector, held_out: list[str]
 ) -> None:
-    """The detector looks for lexicon matches only where its batch look-up says one may
-    start (words outside its vocabulary included); that must lose no match."""
+    """The detector looks for lexicon matches only where its batch look-up of word pairs and
+    triples says one may start (words outside its vocabulary included); that must lose no
+    match."""
     rng = random.Random(5)
     phrases = [" ".join(e.spun) for e in LEXICON]
     texts = [seed_text("004"), *held_out]
@@ -282,18 +290,48 @@ def test_batch_match_starts_find_every_lexicon_match(
     glue = ["the", "in", "a", "zzqx", "Upon", "by.", "\n"]
     texts += [" ".join(rng.choice(phrases + glue) for _ in range(40)) for _ in range(300)]
     det = spin_detector
-    assert det._direct_oov  # the reference of 400 articles misses some lexicon words
+    assert any(w not in det.vocab for e in LEXICON for w in e.spun)
     found = 0
-    for text in texts:
-        _, lows, adjacent, _ = scan(text)
-        ids = np.array([det.vocab.get(w, len(det.vocab)) for w in lows], dtype=np.int64)
-        keys = ((ids[:-1] << 16) | ids[1:]).astype(np.uint32)
-        every = _match_lexicon(lows, adjacent, det._first)
-        assert (
-            _match_lexicon(lows, adjacent, det._first, det._match_starts(lows, ids, keys)) == every
-        )
-        found += len(every)
+    for i in range(0, len(texts), 64):
+        batch = scan_batch(texts[i : i + 64])
+        starts = det._lexicon_starts(batch).tolist()
+        for a, text in enumerate(batch.texts):
+            _, lows, adjacent, _ = scan(text)
+            every = _match_lexicon(lows, range(len(lows)), adjacent, det._first, 0, len(lows))
+            lo, hi = int(batch.first[a]), int(batch.first[a + 1])
+            mine = [s for s in starts if lo <= s < hi]
+            got = _match_lexicon(batch.lows, batch.word, batch.adjacent, det._first, lo, hi, mine)
+            assert [(m.entry, m.first - lo, m.last - lo) for m in got] == [
+                (m.entry, m.first, m.last) for m in every
+            ]
+            found += len(every)
     assert found > 1000
+
+
+def test_batch_detection_equals_one_by_one(
+    spin_detector: SpinDetector, held_out: list[str]
+) -> None:
+    """An article's detection does not depend on its batch: the seeds, clean and spun BBC
+    articles, short and odd texts, shuffled into batches of several sizes, get exactly the
+    features and findings they get alone (with and without the thesaurus evidence)."""
+    rng = random.Random(13)
+    texts = [*(seed_text(p) for p in ("000", "001", "002", "003", "004")), *held_out[:30]]
+    texts += [SPINNER_STYLES[s](t, rng).text for s in SPINNER_STYLES for t in held_out[:6]]
+    texts += ["", "Too short.", "a\r\n\r\nb  c\t d’s \xa0 e. f" * 20]
+    shipped = next(d for d in load_runtime_model().detectors if isinstance(d, SpinDetector))
+    for det in (spin_detector, shipped):
+        alone = [det.detect(Document(t)) for t in texts]
+        order = list(range(len(texts)))
+        for size in (1, 7, 64):
+            rng.shuffle(order)
+            got: dict[int, object] = {}
+            for i in range(0, len(order), size):
+                chunk = order[i : i + size]
+                found = det.detect_batch([Document(texts[j]) for j in chunk])
+                got.update(zip(chunk, found, strict=True))
+            assert [got[j] for j in range(len(texts))] == alone
+    assert any(d.findings for d in alone)
+    assert all(type(x) is float for d in alone for x in d.features)
 
 
 def _function_word_features_by_counter(det: SpinDetector, lows: list[str]) -> list[float]:
@@ -312,19 +350,20 @@ def _function_word_features_by_counter(det: SpinDetector, lows: list[str]) -> li
 
 
 def test_function_word_features_equal_counting_the_words(held_out: list[str]) -> None:
-    """Counts by word id, or (a reference too small to know every function word) by
-    counting the words: the same features as a Counter of the words."""
+    """The batch's per-article counts of the tracked words (whatever the reference knows)
+    give the features of a Counter of the words, and its per-row numpy reductions add as the
+    1-D ones."""
     train = [a.text for a in bbc_articles() if split_of(a.id) == "train"]
     small = SpinDetector.build(train[:2], load_settings().spin)
     full = SpinDetector.build(train[:60], load_settings().spin)
-    assert small._fw_ids is None and full._fw_ids is not None
+    assert any(w not in small.vocab for w in FUNCTION_WORDS)
     rng = random.Random(11)
     texts = [seed_text("004"), *held_out[:10]]
     texts += [SPINNER_STYLES["function_word"](t, rng).text for t in held_out[:10]]
+    batch = scan_batch(texts)
+    sizes = np.diff(batch.first).tolist()
     for det in (small, full):
-        for text in texts:
+        got = det._function_word_features(det._tracked_counts(batch), sizes)
+        for text, row in zip(texts, got, strict=True):
             _, lows, _, _ = scan(text)
-            ids = np.array([det.vocab.get(w, len(det.vocab)) for w in lows], dtype=np.int64)
-            id_counts = np.bincount(ids, minlength=len(det.vocab) + 1)
-            got = det._function_word_features(lows, id_counts)
-            assert got == _function_word_features_by_counter(det, lows)
+            assert row == _function_word_features_by_counter(det, lows)

@@ -3,13 +3,17 @@ spinner (whose table the evidence never sees), on clean seeds, and on single swa
 
 from __future__ import annotations
 
+import math
 import pickle
 import random
+import sys
 
+import numpy as np
 import pytest
 
-from pipeline.detectors.spin_synonyms import SynonymEvidence, spelling_key
-from pipeline.text import Document, words
+from pipeline.detectors import spin_synonyms
+from pipeline.detectors.spin_synonyms import SynonymEvidence, _look_up, spelling_key
+from pipeline.text import Document, scan, scan_batch, words
 from pipeline.training.sources import bbc_articles
 from pipeline.training.spinners import SPINNER_STYLES
 from pipeline.training.splits import split_of, train_part
@@ -125,3 +129,94 @@ def test_pickle_round_trip_and_short_text(evidence: SynonymEvidence, spun: list[
     assert clone.evaluate(Document(spun[1])) == evidence.evaluate(Document(spun[1]))
     features, findings = evidence.evaluate(Document("Too short to say."))
     assert set(features.values()) == {0.0} and findings == []
+
+
+def _evaluate_token_by_token(
+    ev: SynonymEvidence, text: str
+) -> tuple[dict[str, float], list[tuple[int, float, str]]]:
+    """The evidence as first written: a loop over the tokens of :func:`scan`, adding as it
+    goes (the reference the batch evaluation must reproduce exactly)."""
+    words_, lows, adjacent, _ = scan(text)
+    n = len(words_)
+    if n < 20:
+        return dict.fromkeys(ev.FEATURES, 0.0), []
+    cfg = ev.settings
+    wide: list[float] = []
+    total_gap = posterior = 0.0
+    n_cand = dispreferred = context = 0
+    hits: list[tuple[int, float, str]] = []
+    for i, word in enumerate(words_):
+        if word in ev.wide_gaps:
+            wide.append(ev.wide_gaps[word])
+        if word not in ev.gaps:
+            continue
+        gap, suggestion = ev.gaps[word]
+        base = cfg.prior_logit + cfg.margin_weight * math.log(10.0) * gap
+        n_cand += 1
+        total_gap += gap
+        dispreferred += gap >= cfg.dispreferred_gap
+        ctx = 0.0
+        if i > 0 and adjacent[i - 1] and f"{lows[i - 1]} {word}" in ev.left_pairs:
+            ctx, suggestion = ev.left_pairs[f"{lows[i - 1]} {word}"]
+        if i + 1 < n and adjacent[i] and f"{word} {lows[i + 1]}" in ev.right_pairs:
+            gain, other = ev.right_pairs[f"{word} {lows[i + 1]}"]
+            suggestion = other if gain > ctx else suggestion
+            ctx += gain
+        context += ctx > 0.0
+        p = 1.0 / (1.0 + math.exp(-(base + (cfg.context_weight * ctx if ctx > 0.0 else 0.0))))
+        posterior += p
+        if p >= cfg.finding_min_score:
+            hits.append((i, p, suggestion))
+    per = 1.0 / max(n_cand, 1)
+    features = {
+        "syn_choice_gap": total_gap * per,
+        "syn_dispreferred_rate": dispreferred * per,
+        "syn_context_rate": context * 100.0 / n,
+        "syn_posterior_mean": posterior * per,
+        "syn_choice_gap_wide": sum(wide) / max(len(wide), 1),
+    }
+    found = [(i, p, s) for i, p, s in hits] if len(hits) >= cfg.min_findings else []
+    return features, found
+
+
+@pytest.mark.parametrize("in_order", [True, False])
+def test_batch_evaluation_equals_the_token_loop(
+    evidence: SynonymEvidence,
+    held_out: list[str],
+    spun: list[str],
+    in_order: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Batch evaluation (one look-up per distinct word, numpy over all tokens, sums in token
+    order) gives each text exactly what the token-by-token loop gives, in any batch; with
+    the wide gaps summed by bincount (sum() adds in order before Python 3.12) or by sum()."""
+    if in_order and sys.version_info >= (3, 12):
+        pytest.skip("sum() of floats compensates rounding from Python 3.12")
+    monkeypatch.setattr(spin_synonyms, "_SUM_IN_ORDER", in_order)
+    texts = [*held_out, *spun, seed_text("000"), (EXTRA + " ") * 4, "Too short to say."]
+    order = list(range(len(texts)))
+    random.Random(2).shuffle(order)
+    batch = scan_batch([texts[i] for i in order])
+    for i, (features, findings) in zip(order, evidence.evaluate_batch(batch), strict=True):
+        want, hits = _evaluate_token_by_token(evidence, texts[i])
+        assert features == want
+        words_ = scan(texts[i])[0]
+        assert [(f.text, f.score) for f in findings] == [(words_[j], p) for j, p, _ in hits]
+        assert [f.suggestion for f in findings] == [
+            s[0].upper() + s[1:] if words_[j][0].isupper() else s for j, _, s in hits
+        ]
+    assert any(findings for _, findings in evidence.evaluate_batch(batch))
+
+
+def test_look_up_finds_keys_in_either_order() -> None:
+    """Pair keys are found whether the queries are searched sorted (they fit 36 bits) or as
+    they come (larger keys)."""
+    rng = np.random.default_rng(4)
+    for high in (1 << 30, 1 << 50):
+        keys = np.unique(rng.integers(0, high, 5000))
+        values = rng.random(len(keys)) + 1.0
+        queries = np.concatenate([keys[::3], rng.integers(0, high, 2000)])
+        rng.shuffle(queries)
+        want = dict(zip(keys.tolist(), values.tolist(), strict=True))
+        got = _look_up(keys, values, queries)
+        assert got.tolist() == [want.get(q, 0.0) for q in queries.tolist()]

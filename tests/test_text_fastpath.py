@@ -8,6 +8,7 @@ or the ASCII shortcut could differ.
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import pytest
 
@@ -18,6 +19,7 @@ from pipeline.text import (
     Document,
     Token,
     scan,
+    scan_batch,
     tokenize,
     word_re,
     words,
@@ -78,7 +80,31 @@ def test_words_scan_and_tokenize_match_the_plain_regex(seeds: dict[str, str]) ->
         between = gaps[1:-1] if found else []
         assert adjacent == [g == " " or (g.isspace() and "\n" not in g) for g in between]
         assert "".join(g + w for g, w in zip(gaps, [*found, ""], strict=True)) == text
-        assert Document(text).scanned == (found, lows, adjacent, gaps)
+
+
+def test_scan_batch_gives_each_text_the_plain_regex_tokens(seeds: dict[str, str]) -> None:
+    """The batch tokenizer (character classes over a batch's code points) gives each text
+    WORD_RE's tokens, their lower-cased forms, offsets and adjacencies, whatever the other
+    texts of its batch: real articles, fuzz and random texts of the characters the tokenizer
+    and the adjacency test look at."""
+    rng = random.Random(9)
+    pieces = [*"aA. !?…\n\t\"'”’)]“‘(1_b\r é-’'Σ\xa0\x1c", "ΟΔΟΣ ", "don't", "a--b", "\r\n"]
+    extra = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    all_texts = [*texts(seeds), *extra]
+    for i in range(0, len(all_texts), 50):
+        batch = scan_batch(all_texts[i : i + 50])
+        for a, text in enumerate(batch.texts):
+            tokens = reference_tokens(text)
+            lo, hi = int(batch.first[a]), int(batch.first[a + 1])
+            ids = batch.word[lo:hi].tolist()
+            assert [batch.words[j] for j in ids] == [t.text for t in tokens], repr(text)
+            assert [batch.lows[j] for j in ids] == [t.lower for t in tokens], repr(text)
+            spans = zip(batch.start[lo:hi].tolist(), batch.end[lo:hi].tolist(), strict=True)
+            assert list(spans) == [(t.start, t.end) for t in tokens], repr(text)
+            gaps = [text[t.end : u.start] for t, u in pairwise(tokens)]
+            adjacent = [g == " " or (g.isspace() and "\n" not in g) for g in gaps]
+            assert batch.adjacent[lo:hi].tolist()[:-1] == adjacent, repr(text)
+            assert not batch.adjacent[hi - 1 : hi].any()  # never to the next text
 
 
 def test_paragraph_words_are_each_paragraphs_words(seeds: dict[str, str]) -> None:

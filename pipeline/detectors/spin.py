@@ -40,6 +40,14 @@ on clean news of another source and era (US news 2016-17), which made a head tra
 flag 20-30% of such clean articles (``python -m pipeline.training.spin_eval``). The thesaurus
 evidence is rarity *within a meaning* and moves less, but still some: the reliability model is
 fitted without the thesaurus spinner's articles (``pipeline.training.train``).
+
+Speed: :meth:`SpinDetector.detect_batch` works on a batch of articles at once (scoring's
+256): one :func:`~pipeline.text.scan_batch` of all their texts, one
+look-up per distinct word of the batch, the bigram counts of all word pairs in one sorted
+search, lexicon match starts from int64 keys of word pairs and triples, sentence starts and
+function-word counts with numpy over the whole batch; per article only its lexicon matches
+and the sums whose order fixes their rounding (``tests/test_spin.py`` checks every piece
+against the article-by-article code it replaced, and the features are bit-identical).
 """
 
 from __future__ import annotations
@@ -49,7 +57,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, pairwise, repeat
+from itertools import count, pairwise, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -59,7 +67,21 @@ from pipeline.config import SpinSettings, SynonymSettings
 from pipeline.detectors.base import Detection, Detector
 from pipeline.detectors.spin_lexicon import LEXICON, LexiconEntry
 from pipeline.detectors.spin_synonyms import SynonymEvidence
-from pipeline.text import Document, scan
+from pipeline.text import (
+    CLOSE,
+    DOT,
+    LETTER,
+    LOWER,
+    NEWLINE,
+    OPEN,
+    RE_SPACE,
+    TERM,
+    WORD,
+    Document,
+    ScanBatch,
+    scan,
+    scan_batch,
+)
 
 # The ~50 most frequent function words of English news: their rates are the profile.
 FUNCTION_WORDS: tuple[str, ...] = (
@@ -77,6 +99,7 @@ _ZIPF_WORDS = 50_000  # wordfreq's top words give the unigram backoff (down to z
 _OOV_ZIPF = 2.0  # backoff frequency of a word outside wordfreq's top list
 _SENTENCE_END = frozenset(".!?…")
 _MIN_WORDS = 20  # below this an article's rates are noise: features fall back to 0
+_BATCH = 256  # articles per detect_batch when the detector calibrates itself
 
 
 # A sentence start: a line start, or . ! ? (closing quotes/brackets, then a space) before
@@ -104,11 +127,10 @@ def _opens_sentence(gap: str) -> bool:
 
 @dataclass
 class _Plan:
-    """Per match and original, the (spun junction, original pair row) pairs to compare;
-    all spun junctions; the original pairs' word ids."""
+    """Per match and original, the (spun junction, original pair row) pairs to compare; the
+    original pairs' word ids."""
 
     plans: list[list[tuple[str, list[tuple[int, int]]]]]
-    spun_j: list[int]
     o_left: list[int]
     o_right: list[int]
 
@@ -203,7 +225,7 @@ class SpinDetector(Detector):
         entry_counts: Counter[tuple[str, ...]] = Counter()
         first = _first_index()
         for _, lows, adjacent, _ in scans:
-            for m in _match_lexicon(lows, adjacent, first):
+            for m in _match_lexicon(lows, range(len(lows)), adjacent, first, 0, len(lows)):
                 entry_counts[m.entry.spun] += 1
         entry_rates = {e.spun: entry_counts[e.spun] / max(total, 1) for e in LEXICON}
         det = cls(settings, vocab, word_counts, keys, bigram_counts, zipf10, total, entry_rates)
@@ -218,29 +240,20 @@ class SpinDetector(Detector):
     def _prepare(self) -> None:
         """Derived lookup tables, rebuilt after unpickling rather than stored."""
         self._first = _first_index()
-        # Where a lexicon match can start, found in one batch per article: at a word pair
-        # that opens a longer entry (their bigram keys, when both words have ids), or at a
-        # word that needs its own look-up (a single-word entry, or the first word of a pair
-        # with a word outside the vocabulary: ids do not tell those apart).
-        single, multi, _ = self._first
-        vocab = self.vocab
-        in_vocab = {(a, b) for a, b in multi if a in vocab and b in vocab}
-        self._prefix_keys = np.array(
-            sorted((vocab[a] << 16) | vocab[b] for a, b in in_vocab), dtype=np.uint32
-        )
-        direct = set(single) | {a for a, b in multi if (a, b) not in in_vocab}
-        self._direct = np.zeros(len(vocab) + 1, dtype=bool)
-        self._direct[[vocab[w] for w in direct if w in vocab]] = True
-        self._direct_oov = frozenset(w for w in direct if w not in vocab)
         zipf = np.full(len(self.vocab) + 1, _OOV_ZIPF, dtype=np.float64)
         for w, i in self.vocab.items():
             zipf[i] = self.zipf10.get(w, _OOV_ZIPF * 10) / 10
         # Last slot stands for a word outside the vocabulary.
         self._logp = (zipf - 9.0) * math.log(10)
+        self._p = np.exp(self._logp)
         self._left = np.append(self.word_counts.astype(np.float64), 0.0)
         self._fw_ref = np.array([self._ref_rate(w) for w in FUNCTION_WORDS], dtype=np.float64)
-        fw_ids = [self.vocab.get(w) for w in FUNCTION_WORDS]
-        self._fw_ids = None if None in fw_ids else np.array(fw_ids, dtype=np.intp)
+        # Words counted per article: the function words (in order), then the single-word
+        # originals of the lexicon (whose absence is evidence).
+        originals = [o for e in LEXICON for o in e.originals if " " not in o]
+        tracked = dict.fromkeys([*FUNCTION_WORDS, *originals])
+        self._tracked = dict(zip(tracked, count()))
+        self._fw_cols = np.array([self._tracked[w] for w in FUNCTION_WORDS], dtype=np.intp)
         self._and_index = FUNCTION_WORDS.index("and")
         self._missing_index = np.array([FUNCTION_WORDS.index(w) for w in MISSING_WORDS])
         families: list[tuple[str, ...]] = [("lexicon_rate",)]
@@ -253,16 +266,29 @@ class SpinDetector(Detector):
             for family in families
             if all(f in calibration for f in family)
         ]
-        self._prior_logit = {e.spun: math.log(e.prior / (1.0 - e.prior)) for e in LEXICON}
-        self._originals = {
-            e.spun: [(o, o.lower().split()[0], o.lower().split()[-1]) for o in e.originals]
-            for e in LEXICON
-        }
-        # Reference rate of an entry's single-word originals (0 for phrase originals).
-        self._original_rate = {
-            e.spun: sum(self._ref_rate(o.lower()) for o in e.originals)
-            if all(" " not in o for o in e.originals)
-            else 0.0
+        # Per entry (by identity: an entry's own hash hashes all its fields): its prior
+        # log-odds, the reference rate of its wording and (0 for phrase originals) of its
+        # single-word originals, and per original the word ids of the pairs to compare at
+        # the left and right junction (-1: the same word, nothing to compare).
+        oov = len(self.vocab)
+        self._info = {
+            id(e): (
+                math.log(e.prior / (1.0 - e.prior)),
+                self.entry_rates.get(e.spun, 0.0),
+                sum(self._ref_rate(o.lower()) for o in e.originals)
+                if all(" " not in o for o in e.originals)
+                else 0.0,
+                [
+                    (
+                        o,
+                        -1 if o_first == e.spun[0] else self.vocab.get(o_first, oov),
+                        -1 if o_last == e.spun[-1] else self.vocab.get(o_last, oov),
+                    )
+                    for o, o_first, o_last in (
+                        (o, o.lower().split()[0], o.lower().split()[-1]) for o in e.originals
+                    )
+                ],
+            )
             for e in LEXICON
         }
 
@@ -295,150 +321,201 @@ class SpinDetector(Detector):
         return ("evidence_max",) if self.calibration is not None else self.feature_names()
 
     def detect(self, doc: Document) -> Detection:
-        text = doc.text
-        words, lows, adjacent_list, gaps = doc.scanned
-        n = len(lows)
-        if n < _MIN_WORDS:
-            return self._detection([0.0] * len(self.feature_names()), [])
+        return self.detect_batch([doc])[0]
+
+    def detect_batch(self, docs: Sequence[Document]) -> list[Detection]:
+        """Each article's detection, computed for the batch at once: one :func:`scan_batch`,
+        one vocabulary look-up per distinct word, the reference pair counts of every word pair
+        in one sorted look-up, counts and rates with numpy over all tokens; Python per article
+        only for its lexicon matches, the sums whose order matters and the findings. An
+        article's detection does not depend on the batch it is in."""
+        if not docs:
+            return []
+        batch = scan_batch([doc.text for doc in docs])
+        sizes = np.diff(batch.first).tolist()
         oov = len(self.vocab)
-        ids = np.fromiter(map(self.vocab.get, lows, repeat(oov)), dtype=np.int64, count=n)
+        low_words = batch.low_words
+        ids = np.fromiter(map(self.vocab.get, low_words, repeat(oov)), np.int64, len(low_words))
+        ids = ids.take(batch.low).take(batch.word)
+        # Every pair of neighbouring tokens (those across two articles are never used).
         left, right = ids[:-1], ids[1:]
         keys = ((left << 16) | right).astype(np.uint32)
-        # Occurrences per word id (the last slot: all words outside the vocabulary).
-        id_counts = np.bincount(ids, minlength=oov + 1)
-        matches = _match_lexicon(
-            lows, adjacent_list, self._first, self._match_starts(lows, ids, keys)
-        )
-        plan = self._plan_matches(matches, ids, adjacent_list)
-        anti, o_fit, o_anti = self._pair_evidence(left, right, keys, plan)
-        junctions = list(set(plan.spun_j))
-        spun_anti = dict(zip(junctions, anti[junctions].tolist(), strict=True))
-        scores = self._score_matches(
-            words,
-            lows,
-            gaps,
-            adjacent_list,
-            id_counts,
-            matches,
-            plan.plans,
-            spun_anti,
-            o_fit,
-            o_anti,
-        )
-        min_score = self.settings.finding_min_score
-        sure = [
-            (m, score, suggestion)
-            for m, (score, suggestion) in zip(matches, scores, strict=True)
-            if score >= min_score
-        ]
-        findings: list[Finding] = []
-        if sure:  # most articles have none: offsets only when needed
-            # Offsets of word i: [bounds[2 i], bounds[2 i + 1]).
-            pieces = [g for pair in zip(gaps, words, strict=False) for g in pair]
-            bounds = list(accumulate(map(len, pieces)))
+        # Only adjacent pairs are read (the collocation rate, the lexicon matches' junctions).
+        c12 = self._pair_counts(keys, left, right, batch.adjacent[:-1])
+        anti = self._anti(c12, self._left.take(left) * self._p.take(right))
+        known = batch.adjacent[:-1] & (left != oov)
+        weighted = np.where(known, anti, 0.0)
+        counts = self._tracked_counts(batch)
+        function_words = self._function_word_features(counts, sizes)
+        lower_rates = _lower_start_rates(batch)
+        # Lexicon matches, then the original pairs of all of them in one look-up.
+        starts = self._lexicon_starts(batch)
+        start_bounds = np.searchsorted(starts, batch.first).tolist()
+        plan = _Plan([], [], [])
+        matched: dict[int, tuple[list[_Match], int]] = {}  # article -> matches, first plan
+        for a, n in enumerate(sizes):
+            lo, hi = start_bounds[a], start_bounds[a + 1]
+            if n < _MIN_WORDS or lo == hi:
+                continue
+            found = _match_lexicon(
+                batch.lows,
+                batch.word,
+                batch.adjacent,
+                self._first,
+                int(batch.first[a]),
+                int(batch.first[a + 1]),
+                starts[lo:hi].tolist(),
+            )
+            if found:
+                matched[a] = (found, len(plan.plans))
+                self._plan_matches(found, ids, batch, a, plan)
+        o_fit, o_anti = self._original_evidence(plan)
+        synonyms = self.synonyms.evaluate_batch(batch) if self.synonyms is not None else None
+        out: list[Detection] = []
+        zeros = [0.0] * len(self.feature_names())
+        for a, n in enumerate(sizes):
+            if n < _MIN_WORDS:
+                out.append(self._detection(zeros, []))
+                continue
+            lo, hi = int(batch.first[a]), int(batch.first[a + 1])
+            matches, row = matched.get(a, ([], 0))
+            plans = plan.plans[row : row + len(matches)]
+            scores = self._score_matches(
+                batch, a, matches, plans, anti, o_fit, o_anti, counts[a].tolist()
+            )
+            min_score = self.settings.finding_min_score
+            text = batch.texts[a]
             findings = [
                 Finding.at(
                     text,
                     "spin",
-                    bounds[2 * m.first],
-                    bounds[2 * m.last + 1],
+                    int(batch.start[m.first]),
+                    int(batch.end[m.last]),
                     score,
                     f"spinner substitution for '{suggestion}'",
                     suggestion,
                 )
-                for m, score, suggestion in sure
+                for m, (score, suggestion) in zip(matches, scores, strict=True)
+                if score >= min_score
             ]
-        per_k = 1000.0 / n
-        score_values = [s for s, _ in scores]
-        features = [
-            sum(score_values) * per_k,
-            len(findings) * per_k,
-            max(score_values, default=0.0),
-            *self._function_word_features(lows, id_counts),
-            _lower_start_rate(text),
-            self._anti_collocation_rate(ids, anti, adjacent_list, n),
-        ]
-        if self.synonyms is not None:
-            values, thesaurus = self.synonyms.evaluate(doc)
-            features.extend(values[name] for name in self.synonyms.FEATURES)
-            # A word the lexicon already explains keeps the lexicon's finding.
-            taken = [(f.start, f.end) for f in findings]
-            findings.extend(
-                f for f in thesaurus if not any(s < f.end and f.start < e for s, e in taken)
-            )
-            findings.sort(key=lambda f: f.start)
-        if self.calibration is not None:
-            strongest = max(
-                (
-                    sum(_tail(features[j], q) for j, q in family) / len(family)
-                    for family in self._families
-                ),
-                default=0.0,
-            )
-            features.append(math.sqrt(strongest))
-        return self._detection(features, findings)
+            per_k = 1000.0 / n
+            score_values = [s for s, _ in scores]
+            features = [
+                sum(score_values) * per_k,
+                len(findings) * per_k,
+                max(score_values, default=0.0),
+                *function_words[a],
+                lower_rates[a],
+                # numpy's pairwise sum over the article's own pairs, as alone (reduceat on
+                # the batch adds in another order)
+                float(np.add.reduce(weighted[lo : hi - 1])) * 100.0 / n,
+            ]
+            if synonyms is not None:
+                values, thesaurus = synonyms[a]
+                features.extend(values[name] for name in SynonymEvidence.FEATURES)
+                # A word the lexicon already explains keeps the lexicon's finding.
+                taken = [(f.start, f.end) for f in findings]
+                findings.extend(
+                    f for f in thesaurus if not any(s < f.end and f.start < e for s, e in taken)
+                )
+                findings.sort(key=lambda f: f.start)
+            if self.calibration is not None:
+                strongest = max(
+                    (
+                        sum(_tail(features[j], q) for j, q in family) / len(family)
+                        for family in self._families
+                    ),
+                    default=0.0,
+                )
+                features.append(math.sqrt(strongest))
+            # Every value is a Python float already: the tuple is what _detection makes.
+            out.append(Detection(self.name, tuple(features), tuple(findings)))
+        return out
 
-    def _pair_evidence(
-        self,
-        left: npt.NDArray[np.int64],
-        right: npt.NDArray[np.int64],
-        keys: npt.NDArray[np.uint32],
-        plan: _Plan,
-    ) -> tuple[npt.NDArray[np.float64], list[float], list[float]]:
-        """:meth:`_anti` of the article's word pairs (``keys``); and the PMI and
-        :meth:`_anti` of the lexicon matches' original pairs (``plan``), looked up in the
-        same batch. PMI: log P(right | left) / P(right), where P(right | left) interpolates
-        reference bigram counts with wordfreq's unigram probability (a left word the
-        reference never saw gives PMI 0: no evidence, not "rare")."""
-        m = len(keys)
-        if plan.o_left:
-            left = np.concatenate((left, np.array(plan.o_left, dtype=np.int64)))
-            right = np.concatenate((right, np.array(plan.o_right, dtype=np.int64)))
-            keys = ((left << 16) | right).astype(np.uint32)
+    def _original_evidence(self, plan: _Plan) -> tuple[list[float], list[float]]:
+        """The PMI and :meth:`_anti` of the lexicon matches' original pairs (``plan``). PMI:
+        log P(right | left) / P(right), where P(right | left) interpolates reference bigram
+        counts with wordfreq's unigram probability (a left word the reference never saw gives
+        PMI 0: no evidence, not "rare")."""
+        if not plan.o_left:
+            return [], []
+        left = np.array(plan.o_left, dtype=np.int64)
+        right = np.array(plan.o_right, dtype=np.int64)
+        keys = ((left << 16) | right).astype(np.uint32)
         c12 = self._pair_counts(keys, left, right)
         logp = self._logp[right]
         p = np.exp(logp)
         left_counts = self._left[left]
         anti = self._anti(c12, left_counts * p)
-        if not plan.o_left:
-            return anti, [], []
         k = self.settings.bigram_smoothing
-        o = slice(m, None)
-        o_pmi = np.log((c12[o] + k * p[o]) / (left_counts[o] + k)) - logp[o]
-        return anti[:m], o_pmi.tolist(), anti[o].tolist()
+        o_pmi = np.log((c12 + k * p) / (left_counts + k)) - logp
+        return o_pmi.tolist(), anti.tolist()
 
-    def _match_starts(
-        self, lows: list[str], ids: npt.NDArray[np.int64], keys: npt.NDArray[np.uint32]
-    ) -> list[int]:
-        """The token indices where a lexicon match may start, ascending (a superset: the
-        matcher checks each; every other word cannot start one)."""
-        starts = self._direct[ids]
-        prefixes = self._prefix_keys
-        if len(prefixes):
-            pos = np.minimum(np.searchsorted(prefixes, keys), len(prefixes) - 1)
-            starts[:-1] |= prefixes[pos] == keys
-        found: list[int] = np.flatnonzero(starts).tolist()
-        if self._direct_oov:
-            outside = np.flatnonzero(ids == len(self.vocab)).tolist()
-            extra = [i for i in outside if lows[i] in self._direct_oov]
-            if extra:
-                found = sorted({*found, *extra})
-        return found
+    def _lexicon_starts(self, batch: ScanBatch) -> npt.NDArray[np.intp]:
+        """The tokens where a lexicon match may start, ascending (a superset: the matcher
+        checks each): a single-word entry's word, the first two words of a two-word entry or
+        the first three of a longer one, compared as numbers of the batch's distinct
+        lower-cased words (int64 keys, looked up in the few keys of the lexicon)."""
+        lid = batch.low_index
+        n_low = len(lid)
+        low = batch.low.take(batch.word)
+        single, multi, _ = self._first
+        is_single = np.zeros(n_low, dtype=np.bool_)
+        is_single[[lid[w] for w in single if w in lid]] = True
+        starts = is_single.take(low)
+        triples = n_low < 1 << 21  # three numbers fit an int64
+        opener = np.zeros(n_low, dtype=np.bool_)
+        pair_keys: list[int] = []
+        triple_keys: list[int] = []
+        for (a, b), entries in multi.items():
+            ia, ib = lid.get(a), lid.get(b)
+            if ia is None or ib is None:
+                continue
+            for e in entries:
+                if len(e.spun) == 2 or not triples:
+                    pair_keys.append(ia * n_low + ib)
+                elif (ic := lid.get(e.spun[2])) is not None:
+                    triple_keys.append((ia * n_low + ib) * n_low + ic)
+                else:
+                    continue
+                opener[ia] = True
+        at = np.flatnonzero(opener[low[:-1]])
+        if pair_keys:
+            pair = low.take(at) * n_low + low.take(at + 1)
+            starts[at[_member(pair_keys, pair)]] = True
+        if triple_keys:
+            at = at[at < len(low) - 2]
+            triple = (low.take(at) * n_low + low.take(at + 1)) * n_low + low.take(at + 2)
+            starts[at[_member(triple_keys, triple)]] = True
+        return np.flatnonzero(starts)
 
     def _pair_counts(
         self,
         keys: npt.NDArray[np.uint32],
         left: npt.NDArray[np.int64],
         right: npt.NDArray[np.int64],
+        needed: npt.NDArray[np.bool_] | None = None,
     ) -> npt.NDArray[np.float64]:
         """Reference count of each word pair (its ``keys``: left id << 16 | right id), 0 where
-        either word is outside the vocabulary. (Looking the pairs up in sorted order was
-        faster alone but slower inside the detector, and so was a bucketed hash table.)"""
+        either word is outside the vocabulary (or the pair is not ``needed``). The keys are
+        looked up in sorted order: the binary searches then walk the table's cache lines in
+        order (three times faster than in text order on a batch)."""
         oov = len(self.vocab)
         table = self.bigram_keys
-        pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-        c12 = np.where(table[pos] == keys, self.bigram_counts[pos], 0).astype(np.float64)
-        c12[(left == oov) | (right == oov)] = 0.0
+        look = (left != oov) & (right != oov)
+        if needed is not None:
+            look &= needed
+        at = np.flatnonzero(look)
+        # Each key with its position below it, sorted: keys in order, and where each was.
+        packed = (keys.take(at).astype(np.uint64) << np.uint64(32)) | at.astype(np.uint64)
+        packed.sort()
+        ordered = (packed >> np.uint64(32)).astype(np.uint32)
+        pos = np.minimum(np.searchsorted(table, ordered), len(table) - 1)
+        c12 = np.zeros(len(keys))
+        found = table.take(pos) == ordered
+        c12[(packed[found] & np.uint64(0xFFFFFFFF)).astype(np.intp)] = self.bigram_counts[
+            pos[found]
+        ]
         return c12
 
     @staticmethod
@@ -450,87 +527,105 @@ class SpinDetector(Detector):
         the left word's count times the right word's probability), where the pair is seen at
         most a tenth as often as predicted (else 0); capped at 6."""
         expected = np.maximum(independent, 1e-12)
-        deviance = expected - c12 + c12 * np.log(np.maximum(c12, 1e-12) / expected)
+        # An unseen pair's deviance, expected - 0 + 0 * log(...), is exactly ``expected``:
+        # the logarithm only where the pair was seen.
+        deviance = expected.copy()
+        seen = np.flatnonzero(c12 > 0.0)
+        e, c = expected.take(seen), c12.take(seen)
+        deviance[seen] = e - c + c * np.log(np.maximum(c, 1e-12) / e)
         return np.where(c12 * 10.0 < expected, np.minimum(deviance, 6.0), 0.0)
 
     def _plan_matches(
-        self, matches: list[_Match], ids: npt.NDArray[np.int64], adjacent: list[bool]
-    ) -> _Plan:
+        self,
+        matches: list[_Match],
+        ids: npt.NDArray[np.int64],
+        batch: ScanBatch,
+        a: int,
+        plan: _Plan,
+    ) -> None:
         """Context: a junction the spun wording breaks ("will is": common words the reference
         never shows together) where the original would not ("that is"). Which word pairs of
-        which original to compare, so that all are looked up in one batch."""
-        n = len(ids)
-        oov = len(self.vocab)
-        get = self.vocab.get
-        plan = _Plan([], [], [], [])
+        which original to compare (added to ``plan``), so that all are looked up in one batch."""
+        lo, hi = int(batch.first[a]), int(batch.first[a + 1])
+        adjacent = batch.adjacent
+        info = self._info
         o_left, o_right = plan.o_left, plan.o_right
         for m in matches:
-            e = m.entry
-            left_j = m.first - 1 if m.first > 0 and adjacent[m.first - 1] else -1
-            right_j = m.last if m.last + 1 < n and adjacent[m.last] else -1
+            left_j = m.first - 1 if m.first > lo and adjacent[m.first - 1] else -1
+            right_j = m.last if m.last + 1 < hi and adjacent[m.last] else -1
             entry_plan: list[tuple[str, list[tuple[int, int]]]] = []
-            for orig, o_first, o_last in self._originals[e.spun]:
+            for orig, left_id, right_id in info[id(m.entry)][3]:
                 pairs: list[tuple[int, int]] = []  # (spun junction, original pair row)
-                if left_j >= 0 and o_first != e.spun[0]:
+                if left_j >= 0 and left_id >= 0:
                     pairs.append((left_j, len(o_left)))
                     o_left.append(int(ids[left_j]))
-                    o_right.append(get(o_first, oov))
-                if right_j >= 0 and o_last != e.spun[-1]:
+                    o_right.append(left_id)
+                if right_j >= 0 and right_id >= 0:
                     pairs.append((right_j, len(o_left)))
-                    o_left.append(get(o_last, oov))
+                    o_left.append(right_id)
                     o_right.append(int(ids[right_j + 1]))
-                plan.spun_j.extend(j for j, _ in pairs)
                 entry_plan.append((orig, pairs))
             plan.plans.append(entry_plan)
-        return plan
 
     def _score_matches(
         self,
-        words: list[str],
-        lows: list[str],
-        gaps: list[str],
-        adjacent: list[bool],
-        id_counts: npt.NDArray[np.intp],
+        batch: ScanBatch,
+        a: int,
         matches: list[_Match],
         plans: list[list[tuple[str, list[tuple[int, int]]]]],
-        spun_anti: dict[int, float],
+        anti: npt.NDArray[np.float64],
         o_fit: list[float],
         o_anti: list[float],
+        counts: list[int],
     ) -> list[tuple[float, str]]:
-        """Probability-like score and best suggestion for each lexicon match, given the
-        :meth:`_anti` of its spun junctions and the PMI and :meth:`_anti` of the original
-        pairs of :meth:`_plan_matches`."""
+        """Probability-like score and best suggestion for each lexicon match of article
+        ``a``, given the :meth:`_anti` of its spun junctions and the PMI and :meth:`_anti` of
+        the original pairs of :meth:`_plan_matches`; ``counts``: the article's counts of the
+        tracked words."""
         if not matches:
             return []
-        n = len(lows)
-        per_entry = Counter(m.entry.spun for m in matches)
-        matched_tokens = Counter(lows[i] for m in matches for i in range(m.first, m.last + 1))
+        lo, hi = int(batch.first[a]), int(batch.first[a + 1])
+        n = hi - lo
+        text, words, lows, word = batch.texts[a], batch.words, batch.lows, batch.word
+        info = self._info
+        per_entry = Counter(id(m.entry) for m in matches)
+        matched_tokens: Counter[str] | None = None
+        anti_at = anti.item
+        adjacent = batch.adjacent
         first_pass: list[tuple[float, str]] = []
         for m, plan in zip(matches, plans, strict=True):
             e = m.entry
-            logit = self._prior_logit[e.spun]
+            logit, rate, original_rate, _ = info[id(e)]
             best_fit, best_orig, ctx = -math.inf, e.originals[0], 0.0
             for orig, pairs in plan:
                 fit = sum(o_fit[row] for _, row in pairs)
-                anti = sum(spun_anti[j] - o_anti[row] for j, row in pairs)
+                spun = sum(anti_at(j) - o_anti[row] for j, row in pairs)
                 if fit > best_fit + 1.0:  # a later original must fit clearly better
-                    best_fit, best_orig, ctx = fit, orig, anti
+                    best_fit, best_orig, ctx = fit, orig, spun
             logit += min(max(ctx, -2.0), 6.0)
-            first_word = words[m.first]
-            starts_sentence = m.first == 0 or _opens_sentence(gaps[m.first])
+            first = m.first
+            first_word = words[word[first]]
+            starts_sentence = first == lo or _opens_sentence(
+                text[batch.end[first - 1] : batch.start[first]]
+            )
             if first_word[0].islower() and starts_sentence:
                 logit += 3.0
-            followed = m.last + 1 < n and adjacent[m.last]
-            if e.before_name and followed and words[m.last + 1][0].isupper():
-                logit += 5.0
+            if e.before_name:
+                followed = m.last + 1 < hi and adjacent[m.last]
+                if followed and words[word[m.last + 1]][0].isupper():
+                    logit += 5.0
             # Repetition far beyond the reference rate of this wording.
-            expected = n * self.entry_rates.get(e.spun, 0.0)
-            logit += 0.9 * max(0.0, math.log(per_entry[e.spun] / (expected + 1.0)))
+            expected = n * rate
+            logit += 0.9 * max(0.0, math.log(per_entry[id(e)] / (expected + 1.0)))
             # The original wording is missing from the article (it was all rewritten).
-            exp_o = n * self._original_rate[e.spun]
+            exp_o = n * original_rate
             if exp_o >= 2.0:
+                if matched_tokens is None:
+                    matched_tokens = Counter(
+                        lows[word[i]] for m in matches for i in range(m.first, m.last + 1)
+                    )
                 seen_o = sum(
-                    self._count(o, lows, id_counts) - matched_tokens[o] for o in e.originals
+                    self._count(o, batch, lo, hi, counts) - matched_tokens[o] for o in e.originals
                 )
                 z = (exp_o - seen_o) / math.sqrt(exp_o + 1.0)
                 logit += 0.6 * min(max(z, 0.0), 4.0)
@@ -540,39 +635,44 @@ class SpinDetector(Detector):
         boost = 0.4 * min(strong, 5)
         return [(1.0 / (1.0 + math.exp(-(lg + boost))), s) for lg, s in first_pass]
 
-    def _count(self, word: str, lows: list[str], id_counts: npt.NDArray[np.intp]) -> int:
-        """Occurrences of ``word`` in the article."""
-        i = self.vocab.get(word)
-        return int(id_counts[i]) if i is not None else lows.count(word)
+    def _count(self, word: str, batch: ScanBatch, lo: int, hi: int, counts: list[int]) -> int:
+        """Occurrences of ``word`` among tokens ``lo:hi`` (``counts``: of the tracked words)."""
+        i = self._tracked.get(word)
+        if i is not None:
+            return counts[i]
+        lows = batch.lows
+        return sum(1 for j in batch.word[lo:hi].tolist() if lows[j] == word)
+
+    def _tracked_counts(self, batch: ScanBatch) -> npt.NDArray[np.int64]:
+        """(articles, tracked words): how often each article has each tracked word."""
+        k = len(self._tracked)
+        get = self._tracked.get
+        low_words = batch.low_words
+        row = np.fromiter(map(get, low_words, repeat(-1)), np.int64, len(low_words))
+        row = row.take(batch.low).take(batch.word)
+        at = np.flatnonzero(row >= 0)
+        flat = np.bincount(batch.article.take(at) * k + row.take(at), minlength=len(batch) * k)
+        out: npt.NDArray[np.int64] = flat.reshape(len(batch), k)
+        return out
 
     def _function_word_features(
-        self, lows: list[str], id_counts: npt.NDArray[np.intp]
-    ) -> list[float]:
-        n = len(lows)
-        if self._fw_ids is not None:
-            obs = id_counts[self._fw_ids].astype(np.float64)
-        else:  # a reference too small to know every function word
-            obs = np.array([self._count(w, lows, id_counts) for w in FUNCTION_WORDS], np.float64)
-        exp = n * self._fw_ref
-        chi2 = float(np.sum((obs - exp) ** 2 / np.maximum(exp, 1e-9)))
-        divergence = max(0.0, chi2 - (len(FUNCTION_WORDS) - 1)) / n
+        self, counts: npt.NDArray[np.int64], sizes: list[int]
+    ) -> list[list[float]]:
+        """Per article: the chi-square divergence of its function-word rates from the
+        reference's, and how far ``and`` and the words spinners rewrite fall short. (Per-row
+        numpy reductions add as the 1-D ones did: ``tests/test_spin.py``.)"""
+        obs = counts[:, self._fw_cols].astype(np.float64)
+        exp = np.array(sizes, dtype=np.int64)[:, None] * self._fw_ref
+        chi2 = np.sum((obs - exp) ** 2 / np.maximum(exp, 1e-9), axis=1).tolist()
         zs = (exp - obs) / np.sqrt(exp + 1.0)
-        missing_and = max(0.0, float(zs[self._and_index]))
+        missing_and = zs[:, self._and_index].tolist()
         # np.maximum keeps max(0.0, z)'s values: z is never -0.0 ((exp - obs) is +0.0 when 0).
-        missing_fw = float(np.mean(np.maximum(zs[self._missing_index], 0.0)))
-        return [divergence, missing_and, missing_fw]
-
-    def _anti_collocation_rate(
-        self,
-        ids: npt.NDArray[np.int64],
-        anti: npt.NDArray[np.float64],
-        adjacent: list[bool],
-        n: int,
-    ) -> float:
-        """Word pairs seen at most a tenth as often as independence predicts, weighted by how
-        sure the reference is of that (Poisson deviance, capped: :meth:`_anti`), per 100 words."""
-        known = np.array(adjacent, dtype=bool) & (ids[:-1] != len(self.vocab))
-        return float(np.where(known, anti, 0.0).sum()) * 100.0 / n
+        missing_fw = np.mean(np.maximum(zs[:, self._missing_index], 0.0), axis=1).tolist()
+        dof = len(FUNCTION_WORDS) - 1
+        return [
+            [max(0.0, c - dof) / n if n else 0.0, max(0.0, z), f]
+            for c, z, f, n in zip(chi2, missing_and, missing_fw, sizes, strict=True)
+        ]
 
 
 # The thesaurus family: the swap posterior (uses context pairs) and the wide choice gap.
@@ -599,7 +699,11 @@ def _calibrate(
     """Clean-news percentiles of one feature of ``det``, on its own reference articles (the
     lexicon rate barely depends on them: 99th percentile 0.82 vs 0.77 on unseen BBC)."""
     j = det.feature_names().index(name)
-    values = [det.detect(Document(t)).features[j] for t in texts]
+    values = [
+        d.features[j]
+        for i in range(0, len(texts), _BATCH)
+        for d in det.detect_batch([Document(t) for t in texts[i : i + _BATCH]])
+    ]
     return {name: _percentiles(values)}
 
 
@@ -615,10 +719,10 @@ def _calibrate_synonyms(
     halves = (list(texts[0::2]), list(texts[1::2]))
     for fit, score in (halves, halves[::-1]):
         evidence = SynonymEvidence.build(fit, synonym_map, settings)
-        for text in score:
-            row, _ = evidence.evaluate(Document(text))
-            for name in _THESAURUS_FAMILY:
-                values[name].append(row[name])
+        for i in range(0, len(score), _BATCH):
+            for row, _ in evidence.evaluate_batch(scan_batch(score[i : i + _BATCH])):
+                for name in _THESAURUS_FAMILY:
+                    values[name].append(row[name])
     return {name: _percentiles(v) for name, v in values.items()}
 
 
@@ -651,33 +755,102 @@ def _first_index() -> _Index:
 
 
 def _match_lexicon(
-    lows: list[str], adjacent: list[bool], index: _Index, starts: list[int] | None = None
+    lows: Sequence[str],
+    word: Sequence[int] | npt.NDArray[np.int64],
+    adjacent: Sequence[bool] | npt.NDArray[np.bool_],
+    index: _Index,
+    lo: int,
+    hi: int,
+    starts: Sequence[int] | None = None,
 ) -> list[_Match]:
-    """Non-overlapping lexicon matches, left to right, longest first. ``starts``: ascending
-    token indices that include every possible match start (default: every opening word)."""
+    """Non-overlapping lexicon matches among tokens ``lo:hi``, left to right, longest first;
+    token ``i`` is the lower-cased word ``lows[word[i]]``. ``starts``: ascending token indices
+    that include every possible match start (default: every opening word)."""
     single, multi, openers = index
-    n = len(lows)
     out: list[_Match] = []
-    next_free = 0
+    next_free = lo
     if starts is None:
-        starts = [i for i, w in enumerate(lows) if w in openers]
+        starts = [i for i in range(lo, hi) if lows[word[i]] in openers]
     for i in starts:
         if i < next_free:
             continue
         found = None
-        if i + 1 < n and adjacent[i]:
-            for e in multi.get((lows[i], lows[i + 1]), ()):
+        w = lows[word[i]]
+        if i + 1 < hi and adjacent[i]:
+            for e in multi.get((w, lows[word[i + 1]]), ()):
                 k = len(e.spun)
                 if k == 2 or (
-                    i + k <= n and tuple(lows[i : i + k]) == e.spun and all(adjacent[i : i + k - 1])
+                    i + k <= hi
+                    and tuple(lows[j] for j in word[i : i + k]) == e.spun
+                    and all(adjacent[i : i + k - 1])
                 ):
                     found = _Match(e, i, i + k - 1)
                     break
-        if found is None and lows[i] in single:
-            found = _Match(single[lows[i]], i, i)
+        if found is None and w in single:
+            found = _Match(single[w], i, i)
         if found is not None:
             out.append(found)
             next_free = found.last + 1
+    return out
+
+
+def _lower_start_rates(batch: ScanBatch) -> list[float]:
+    """:func:`_lower_start_rate` of each text of a batch, from the class bits of the joined
+    text (the line break before each text stands for the text start). A letter opens a
+    sentence when, past the openers (``[ \\t"'“‘(]``) before it, there is a line break; or a
+    space (not an opener: ``\\r``, a no-break space) after a sentence end and closers; or a
+    sentence end and closers, then among the openers quotes and a space or tab. Each match of
+    the pattern ends at the first letter after its start, so these letters are its matches."""
+    cls = batch.classes
+    # Only a letter after an opener or a space can end a match: it starts a word (an
+    # apostrophe inside a word is an opener, but the letter before it ends no sentence).
+    at = batch.at
+    at = at[((cls.take(at) & LETTER) != 0) & ((cls.take(at - 1) & (OPEN | RE_SPACE)) != 0)]
+    q = _skip(cls, at - 1, OPEN, -1)  # the last non-opener before the letter
+    at_q = cls.take(q)
+    opens = (at_q & NEWLINE) != 0
+    space = np.flatnonzero(~opens & ((at_q & RE_SPACE) != 0))
+    opens[space] = _sentence_end(cls, _skip(cls, q.take(space) - 1, CLOSE, -1))
+    # Past the space, the end must be that non-opener or come before it and closers.
+    rest = np.flatnonzero(~opens & ((at_q & (TERM | CLOSE)) != 0))
+    rest = rest[_sentence_end(cls, _skip(cls, q.take(rest), CLOSE, -1))]
+    opens[rest] = (cls.take(_skip(cls, q.take(rest) + 1, CLOSE | OPEN, 1)) & RE_SPACE) != 0
+    letters = at[opens]
+    article = np.searchsorted(batch.offsets, letters, side="right") - 1
+    total = np.bincount(article, minlength=len(batch)).tolist()
+    lower = np.bincount(article[(cls.take(letters) & LOWER) != 0], minlength=len(batch))
+    lower_counts = lower.tolist()
+    return [k / t if t >= 3 else 0.0 for k, t in zip(lower_counts, total, strict=True)]
+
+
+def _skip(
+    cls: npt.NDArray[np.uint16], at: npt.NDArray[np.int64], bits: int, step: int
+) -> npt.NDArray[np.int64]:
+    """From each position, the first one (stepping by ``step``) whose class lacks one of
+    ``bits`` (the joined text's line breaks at both ends stop every walk)."""
+    at = at.copy()
+    moving = np.flatnonzero((cls.take(at) & bits) == bits)
+    while len(moving):
+        at[moving] += step
+        moving = moving[(cls.take(at.take(moving)) & bits) == bits]
+    return at
+
+
+def _sentence_end(cls: npt.NDArray[np.uint16], at: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Whether each position holds . ! ? … that ends a sentence: not after a dot (an
+    ellipsis) nor after a one-letter word (an abbreviation: "U.S.", "p.m.")."""
+    before = cls.take(at - 1)
+    abbreviation = ((before & LETTER) != 0) & ((cls.take(at - 2) & WORD) == 0)
+    ends = (cls.take(at) & TERM) != 0
+    out: npt.NDArray[np.bool_] = ends & ((before & DOT) == 0) & ~abbreviation
+    return out
+
+
+def _member(keys: list[int], queries: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Whether each query is one of ``keys``."""
+    table = np.sort(np.array(keys, dtype=np.int64))
+    pos = np.minimum(np.searchsorted(table, queries), len(table) - 1)
+    out: npt.NDArray[np.bool_] = table[pos] == queries
     return out
 
 

@@ -16,31 +16,39 @@ from WordNet synonyms (``pipeline.training.wordnet_synonyms``, built at training
    ``max_rank``: widened, they fire twice as often on other sources' clean news.
 2. **Context**: a neighbour collocates with the synonym in the reference news ("all-time
    high", "previous record") but never with the word written ("all-time tall", "previous
-   file"). The pairs are precomputed at build time (neighbour, word) -> (gain, synonym), so
-   an article costs one dictionary look-up per candidate token and side.
+   file"). The pairs are precomputed at build time (neighbour, word) -> (gain, synonym).
 
 Per candidate token both combine into a log-odds that the word replaced its synonym; the
 article gets rates of those, and findings for the surest tokens.
+
+Speed: articles are evaluated a batch at a time over :func:`scan_batch` (also the spin
+detector's tokenizer): each distinct word of the batch is looked up once in per-word arrays,
+context pairs are int64 keys of word ids searched in sorted arrays, and numpy gathers and
+counts run over all the batch's tokens; sums are added token by token in text order, exactly
+as a loop adds them.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from itertools import accumulate, compress, count, pairwise, repeat
-from operator import is_not
-from typing import cast
+from collections.abc import Mapping, Sequence
+from itertools import count, pairwise, repeat
+from operator import eq, itemgetter
+
+import numpy as np
+import numpy.typing as npt
 
 from pipeline.article import Finding
 from pipeline.config import SynonymSettings
-from pipeline.text import STOPWORDS, Document, scan
+from pipeline.text import STOPWORDS, Document, ScanBatch, scan, scan_batch
 
-# A candidate word's gap, suggestion, log-odds and probability without context, whether the
-# gap is dispreferred, whether it has context pairs with a left / right neighbour, wide gap.
-_Candidate = tuple[float, str, float, float, bool, bool, bool, float | None]
 _MIN_WORDS = 20  # below this an article's rates are noise: features fall back to 0
+# sum() of floats adds in order before Python 3.12 (as np.bincount's weights do); from 3.12 it
+# compensates rounding, and the wide gap's mean (a sum() since it was written) follows it.
+_SUM_IN_ORDER = sys.version_info < (3, 12)
 _OOV_ZIPF = 1.5  # zipf of a word wordfreq does not list
 # British / American spellings are not synonyms: "organization" is no swap for "organisation".
 _SPELLING = ((re.compile(r"our"), "or"), (re.compile(r"is(e|ing|ation)"), r"iz\1"),
@@ -59,7 +67,8 @@ class SynonymEvidence:
     """Thesaurus-substitution features and findings for one article (see module doc).
 
     Build once with :meth:`build` (train-split reference news + a WordNet synonym map), pickle
-    with the detector, call :meth:`evaluate` per document.
+    with the detector, call :meth:`evaluate_batch` on a :func:`scan_batch` of articles (or
+    :meth:`evaluate` on one).
     """
 
     FEATURES: tuple[str, ...] = (
@@ -86,30 +95,47 @@ class SynonymEvidence:
         self._prepare()
 
     def _prepare(self) -> None:
-        """Per word, everything the per-token loop needs in one look-up (one table, not two:
-        ~8% of the detector's time, mostly memory traffic, for ~14 ms of start-up): its wide
-        gap; or for a candidate its gap, suggestion, log-odds without context and its
-        probability, whether the gap is dispreferred, whether context pairs exist on either
-        side, and its wide gap (or None). (Context pairs keyed by word tuples or regrouped by
-        word cost 40-80 ms more start-up, and the tuple keys were slower in the detector.)"""
+        """Per word, as arrays over one word table (every word of the maps, numbered): whether
+        it is a candidate, its gap, log-odds without context and probability, whether the gap
+        is dispreferred, whether context pairs exist on either side, its wide gap (NaN: none);
+        and the context pairs as sorted int64 keys ``left id * size + right id`` with their
+        gains. A batch then looks each distinct word up once and gathers with numpy. (Derived
+        at load, not stored: 25-45 ms, most of it cutting and numbering the pairs' words.)"""
         cfg = self.settings
-        with_left = {k.split(" ")[1] for k in self.left_pairs}
-        with_right = {k.split(" ")[0] for k in self.right_pairs}
+        # "x w" keys -> x, w, x, w, ... (words hold no spaces)
+        left = " ".join(self.left_pairs).split(" ") if self.left_pairs else []
+        right = " ".join(self.right_pairs).split(" ") if self.right_pairs else []
+        # Word ids, not dense but one dict operation per word: a candidate's place in
+        # ``gaps``; else its place in ``wide_gaps`` after those; else, for the pairs' words
+        # (hashed once, here), a place after all of them.
+        ids = self._ids = dict(zip(self.gaps, count()))
         wide = self.wide_gaps
-        self._words: dict[str, float | _Candidate] = dict(wide)
-        for word, (gap, suggestion) in self.gaps.items():
-            base = cfg.prior_logit + cfg.margin_weight * math.log(10.0) * gap
-            p0 = 1.0 / (1.0 + math.exp(-base))
-            self._words[word] = (
-                gap,
-                suggestion,
-                base,
-                p0,
-                gap >= cfg.dispreferred_gap,
-                word in with_left,
-                word in with_right,
-                wide.get(word),
-            )
+        wide_ids = np.fromiter(map(ids.setdefault, wide, count(len(ids))), np.int64, len(wide))
+        places = count(len(self.gaps) + len(wide))
+        left_ids = np.fromiter(map(ids.setdefault, left, places), np.int64, len(left))
+        right_ids = np.fromiter(map(ids.setdefault, right, places), np.int64, len(right))
+        size = self._size = next(places) + 1  # the last row: a word outside the table
+        cand = slice(0, len(self.gaps))  # the candidates' ids
+        gaps = np.fromiter(map(itemgetter(0), self.gaps.values()), np.float64, len(self.gaps))
+        base = cfg.prior_logit + cfg.margin_weight * math.log(10.0) * gaps
+        self._cand = np.zeros(size, dtype=np.bool_)
+        self._cand[cand] = True
+        self._gap = np.zeros(size)
+        self._gap[cand] = gaps
+        self._base = np.zeros(size)
+        self._base[cand] = base
+        self._p0 = np.zeros(size)
+        self._p0[cand] = 1.0 / (1.0 + np.array(list(map(math.exp, (-base).tolist()))))
+        self._disp = np.zeros(size, dtype=np.bool_)
+        self._disp[cand] = gaps >= cfg.dispreferred_gap
+        self._wide = np.full(size, np.nan)
+        self._wide[wide_ids] = np.fromiter(wide.values(), np.float64, len(wide))
+        self._has_left = np.zeros(size, dtype=np.bool_)
+        self._has_right = np.zeros(size, dtype=np.bool_)
+        self._left_keys, self._left_gain = _pair_table(left_ids, self.left_pairs, size)
+        self._right_keys, self._right_gain = _pair_table(right_ids, self.right_pairs, size)
+        self._has_left[left_ids[1::2]] = True
+        self._has_right[right_ids[0::2]] = True
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
@@ -203,90 +229,149 @@ class SynonymEvidence:
         return self.FEATURES
 
     def evaluate(self, doc: Document) -> tuple[dict[str, float], list[Finding]]:
-        """Features (named as :attr:`FEATURES`) and findings for one article. The split is
-        ``doc.scanned``: the spin detector's own, made once per document."""
-        text = doc.text
-        words, lows, adjacent, gaps_text = doc.scanned
-        n = len(words)
-        if n < _MIN_WORDS:
-            return dict.fromkeys(self.FEATURES, 0.0), []
-        cfg = self.settings
-        left_pairs, right_pairs = self.left_pairs, self.right_pairs
-        weight, min_score = cfg.context_weight, cfg.finding_min_score
-        # Looked up as written: capitalised words (names, sentence starts) never match.
-        # One look-up per token, in C; the loop sees only the words found.
-        entries = list(map(self._words.get, words))
-        found = list(map(is_not, entries, repeat(None)))
-        wide_values: list[float] = []
-        index: list[int] = []
-        total_gap = posterior = 0.0
-        dispreferred = context = 0
-        hits: list[tuple[int, float, str]] = []
-        known = cast("Iterator[float | _Candidate]", compress(entries, found))  # no None
-        for i, entry in zip(compress(count(), found), known, strict=True):
-            if not isinstance(entry, tuple):  # a word with a wide gap only
-                wide_values.append(entry)
-                continue
-            gap, suggestion, base, p0, disp, has_left, has_right, wide_gap = entry
-            if wide_gap is not None:
-                wide_values.append(wide_gap)
-            index.append(i)
-            total_gap += gap
-            dispreferred += disp
-            ctx = 0.0
-            if has_left and i > 0 and adjacent[i - 1]:
-                hit = left_pairs.get(f"{lows[i - 1]} {words[i]}")
-                if hit is not None:
-                    ctx, suggestion = hit
-            if has_right and i + 1 < n and adjacent[i]:
-                hit = right_pairs.get(f"{words[i]} {lows[i + 1]}")
-                if hit is not None:
-                    if hit[0] > ctx:
-                        suggestion = hit[1]
-                    ctx += hit[0]
-            if ctx > 0.0:
-                context += 1
-                p = 1.0 / (1.0 + math.exp(-(base + weight * ctx)))
-            else:
-                p = p0
-            posterior += p
-            if p >= min_score:
-                hits.append((i, p, suggestion))
-        per = 1.0 / max(len(index), 1)
-        features = {
-            "syn_choice_gap": total_gap * per,
-            "syn_dispreferred_rate": dispreferred * per,
-            "syn_context_rate": context * 100.0 / n,
-            "syn_posterior_mean": posterior * per,
-            "syn_choice_gap_wide": sum(wide_values) / max(len(wide_values), 1),
-        }
-        if len(hits) < cfg.min_findings:
-            hits = []
-        return features, self._findings(text, words, gaps_text, hits)
+        """Features (named as :attr:`FEATURES`) and findings for one article."""
+        return self.evaluate_batch(scan_batch([doc.text]))[0]
 
-    @staticmethod
-    def _findings(
-        text: str, words: list[str], gaps_text: list[str], hits: list[tuple[int, float, str]]
-    ) -> list[Finding]:
-        if not hits:
-            return []
-        pieces = [g for pair in zip(gaps_text, words, strict=False) for g in pair]
-        bounds = list(accumulate(map(len, pieces)))
-        out = []
-        for i, p, suggestion in hits:
-            start, end = bounds[2 * i], bounds[2 * i + 1]
-            written = words[i]
-            if written[0].isupper():
-                suggestion = suggestion[0].upper() + suggestion[1:]
-            out.append(
-                Finding.at(
-                    text,
-                    "spin",
-                    start,
-                    end,
-                    p,
-                    f"thesaurus substitution? '{written}' for '{suggestion}'",
-                    suggestion,
-                )
-            )
+    def evaluate_batch(self, batch: ScanBatch) -> list[tuple[dict[str, float], list[Finding]]]:
+        """:meth:`evaluate` of each text of a scanned batch: one table look-up per distinct
+        word, numpy gathers over all tokens, and per-text sums that add token by token in
+        text order, as a loop would (``np.bincount`` adds its weights in order)."""
+        cfg = self.settings
+        n_texts = len(batch)
+        size = self._size
+        get = self._ids.get
+        # A neighbour is looked up lower-cased, a candidate as written (capitalised words,
+        # names and sentence starts, are never candidates): one look-up per distinct word.
+        low_words = batch.low_words
+        near_low = np.fromiter(map(get, low_words, repeat(size - 1)), np.int64, len(low_words))
+        near_d = near_low.take(batch.low)
+        row_d = near_d.copy()
+        other = np.flatnonzero(~np.fromiter(map(eq, batch.words, batch.lows), np.bool_))
+        row_d[other] = [get(batch.words[i], size - 1) for i in other.tolist()]
+        row, near = row_d.take(batch.word), near_d.take(batch.word)
+        article = batch.article
+        ci = np.flatnonzero(self._cand.take(row))  # the candidate tokens
+        cw, ca = row.take(ci), article.take(ci)
+        # Context: a neighbour (lower-cased) collocates with a synonym but never with the word.
+        adjacent = batch.adjacent
+        after = np.zeros(len(adjacent), dtype=np.bool_)  # adjacent to the token before
+        after[1:] = adjacent[:-1]
+        left = np.flatnonzero(self._has_left.take(cw) & after.take(ci))
+        right = np.flatnonzero(self._has_right.take(cw) & adjacent.take(ci))
+        ctx_left = np.zeros(len(ci))
+        ctx_left[left] = _look_up(
+            self._left_keys, self._left_gain, near[ci[left] - 1] * size + cw[left]
+        )
+        ctx_right = np.zeros(len(ci))
+        ctx_right[right] = _look_up(
+            self._right_keys, self._right_gain, cw[right] * size + near[ci[right] + 1]
+        )
+        ctx = ctx_left + ctx_right  # gains are > 0: 0 is no pair
+        p = self._p0.take(cw)
+        hot = np.flatnonzero(ctx > 0.0)
+        if len(hot):
+            weight = cfg.context_weight
+            p[hot] = [
+                1.0 / (1.0 + math.exp(-(b + weight * c)))
+                for b, c in zip(self._base[cw[hot]].tolist(), ctx[hot].tolist(), strict=True)
+            ]
+        n_cand = np.bincount(ca, minlength=n_texts).tolist()
+        total_gap = np.bincount(ca, weights=self._gap.take(cw), minlength=n_texts).tolist()
+        dispreferred = np.bincount(ca[self._disp.take(cw)], minlength=n_texts).tolist()
+        context = np.bincount(ca[hot], minlength=n_texts).tolist()
+        posterior = np.bincount(ca, weights=p, minlength=n_texts).tolist()
+        wide = self._wide.take(row)
+        wide_at = np.flatnonzero(~np.isnan(wide))
+        wide_article = article.take(wide_at)
+        n_wide = np.bincount(wide_article, minlength=n_texts).tolist()
+        if _SUM_IN_ORDER:
+            weights = wide.take(wide_at)
+            wide_sum = np.bincount(wide_article, weights=weights, minlength=n_texts).tolist()
+        else:
+            values = wide.take(wide_at).tolist()
+            bounds = np.searchsorted(wide_at, batch.first).tolist()
+            wide_sum = [sum(values[i:j]) for i, j in pairwise(bounds)]
+        hit = np.flatnonzero(p >= cfg.finding_min_score)
+        hit_bounds = np.searchsorted(ci[hit], batch.first).tolist()
+        sizes = np.diff(batch.first).tolist()
+        out: list[tuple[dict[str, float], list[Finding]]] = []
+        for a in range(n_texts):
+            n = sizes[a]
+            if n < _MIN_WORDS:
+                out.append((dict.fromkeys(self.FEATURES, 0.0), []))
+                continue
+            per = 1.0 / max(n_cand[a], 1)
+            features = {
+                "syn_choice_gap": total_gap[a] * per,
+                "syn_dispreferred_rate": dispreferred[a] * per,
+                "syn_context_rate": context[a] * 100.0 / n,
+                "syn_posterior_mean": posterior[a] * per,
+                "syn_choice_gap_wide": wide_sum[a] / max(n_wide[a], 1),
+            }
+            hits = hit[hit_bounds[a] : hit_bounds[a + 1]].tolist()
+            findings: list[Finding] = []
+            if len(hits) >= cfg.min_findings:
+                findings = [
+                    self._finding(batch, a, int(ci[j]), float(p[j]), ctx_left[j], ctx_right[j])
+                    for j in hits
+                ]
+            out.append((features, findings))
         return out
+
+    def _finding(
+        self, batch: ScanBatch, a: int, i: int, p: float, left: float, right: float
+    ) -> Finding:
+        """The finding of candidate token ``i`` of text ``a``: its best synonym, or the one
+        its context pairs prefer."""
+        written = batch.words[batch.word[i]]
+        suggestion = self.gaps[written][1]
+        if left > 0.0:
+            suggestion = self.left_pairs[f"{batch.lows[batch.word[i - 1]]} {written}"][1]
+        if right > left:
+            suggestion = self.right_pairs[f"{written} {batch.lows[batch.word[i + 1]]}"][1]
+        if written[0].isupper():
+            suggestion = suggestion[0].upper() + suggestion[1:]
+        return Finding.at(
+            batch.texts[a],
+            "spin",
+            int(batch.start[i]),
+            int(batch.end[i]),
+            p,
+            f"thesaurus substitution? '{written}' for '{suggestion}'",
+            suggestion,
+        )
+
+
+def _pair_table(
+    ids: npt.NDArray[np.int64], pairs: dict[str, tuple[float, str]], size: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Sorted keys ``first id * size + second id`` of word pairs (their ids alternate in
+    ``ids``) and their gains."""
+    keys = ids[0::2] * size + ids[1::2]
+    gains = np.fromiter(map(itemgetter(0), pairs.values()), np.float64, len(pairs))
+    order = np.argsort(keys)
+    return keys[order], gains[order]
+
+
+def _look_up(
+    keys: npt.NDArray[np.int64], values: npt.NDArray[np.float64], queries: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """The value of each query key in sorted ``keys``, 0 where it is absent. Queries are
+    searched in sorted order where each fits 36 bits beside its position (the binary searches
+    then walk the table in order)."""
+    out = np.zeros(len(queries))
+    if not len(keys) or not len(queries):
+        return out
+    if len(queries) < 1 << 27 and int(queries.max()) < 1 << 36 and int(queries.min()) >= 0:
+        packed = (queries.astype(np.uint64) << np.uint64(27)) | np.arange(
+            len(queries), dtype=np.uint64
+        )
+        packed.sort()
+        ordered = (packed >> np.uint64(27)).astype(np.int64)
+        where = (packed & np.uint64((1 << 27) - 1)).astype(np.intp)
+    else:
+        ordered, where = queries, np.arange(len(queries))
+    pos = np.minimum(np.searchsorted(keys, ordered), len(keys) - 1)
+    found = keys[pos] == ordered
+    out[where[found]] = values[pos[found]]
+    return out
