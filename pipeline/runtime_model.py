@@ -42,7 +42,7 @@ from pipeline.artifacts import (
 )
 from pipeline.config import Settings
 from pipeline.detectors.base import Detection, Detector
-from pipeline.text import Document
+from pipeline.text import Document, DocumentBatch
 
 FloatArray = NDArray[np.float64]
 # The detector whose signal is one of its own features rather than a trained head.
@@ -96,7 +96,7 @@ def analyze_batch(detectors: Sequence[Detector], texts: Sequence[str]) -> list[l
     tables (vocabularies, PMI counts, topic vectors) then stay in the CPU caches across
     articles instead of evicting one another article by article, and a detector can share
     work across the batch."""
-    docs = [Document(text) for text in texts]
+    docs = DocumentBatch(Document(text) for text in texts)
     by_detector = [detector.detect_batch(docs) for detector in detectors]
     return [list(row) for row in zip(*by_detector, strict=True)]
 

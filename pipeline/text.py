@@ -395,3 +395,20 @@ class Document:
         lo = bisect_left(self._token_starts, start)
         hi = bisect_left(self._token_starts, end)
         return [t for t in self.tokens[lo:hi] if t.end <= end]
+
+
+class DocumentBatch(list[Document]):
+    """Documents analysed together (:func:`pipeline.runtime_model.analyze_batch`): what is
+    computed over the whole batch is computed once for every detector that reads it."""
+
+    @cached_property
+    def scanned(self) -> ScanBatch:
+        """:func:`scan_batch` of the documents' texts (do not mutate)."""
+        return scan_batch([doc.text for doc in self])
+
+
+def scanned(docs: Sequence[Document]) -> ScanBatch:
+    """The :func:`scan_batch` of ``docs``: shared when they are a :class:`DocumentBatch`."""
+    if isinstance(docs, DocumentBatch):
+        return docs.scanned
+    return scan_batch([doc.text for doc in docs])

@@ -81,6 +81,7 @@ from pipeline.text import (
     ScanBatch,
     scan,
     scan_batch,
+    scanned,
 )
 
 # The ~50 most frequent function words of English news: their rates are the profile.
@@ -331,7 +332,7 @@ class SpinDetector(Detector):
         article's detection does not depend on the batch it is in."""
         if not docs:
             return []
-        batch = scan_batch([doc.text for doc in docs])
+        batch = scanned(docs)
         sizes = np.diff(batch.first).tolist()
         oov = len(self.vocab)
         low_words = batch.low_words
