@@ -16,12 +16,16 @@ from pipeline.detectors.boilerplate import (
     LINE_FEATURE_NAMES,
     BoilerplateDetector,
     LineTable,
+    _line_raw,
+    _lines_raw,
     _np_sum,
     _page,
+    _pages,
     comment_thread_lines,
     meta_lines,
     page_features,
 )
+from pipeline.model import ReliabilityModel
 from pipeline.text import Document, words
 from pipeline.training.baselines import c4_boilerplate, c4_line_is_boilerplate, justext_boilerplate
 from pipeline.training.boilerplate_data import (
@@ -406,8 +410,9 @@ def _numpy_uses_avx512() -> bool:
     _numpy_uses_avx512(), reason="numpy's AVX-512 log/exp may differ from libm in the last bit"
 )
 def test_math_functions_are_numpys() -> None:
-    """The plain-Python page features use math.log/log1p/expm1 where the trained features
-    used numpy's: the same libm results unless numpy has SIMD versions (AVX-512)."""
+    """The per-line reference (:func:`_line_raw`) uses math.log/log1p/expm1 where the trained
+    features and the batch path use numpy's: the same libm results unless numpy has SIMD
+    versions (AVX-512)."""
     ints = np.arange(20000, dtype=np.float64)
     logs = np.log1p(ints)
     ratios = np.random.default_rng(0).random(20000) * 50.0
@@ -417,7 +422,7 @@ def test_math_functions_are_numpys() -> None:
 
 
 def test_meta_rows_are_meta_lines(seeds: dict[str, str], bbc: list[SourceArticle]) -> None:
-    """Detection's plain-Python byline/dateline flags equal :func:`meta_lines` of the matrix."""
+    """Detection's byline/dateline flags (numpy, pages stacked) equal :func:`meta_lines`."""
     texts = [*seeds.values(), *(a.text for a in bbc[:50])]
     texts += [
         "Title\nBy Jane Doe\nJune 20, 2018\nFirst published June 18, 2018: 7:25 PM ET",
@@ -429,3 +434,129 @@ def test_meta_rows_are_meta_lines(seeds: dict[str, str], bbc: list[SourceArticle
         assert page.meta == meta_lines(page.x).tolist()
         flagged += sum(page.meta)
     assert flagged >= 3
+
+
+# Lines that exercise what the batch line features find by other means than the per-line
+# code: case-insensitive matches (U+0130, U+0131, U+017F and U+212A match ASCII letters
+# ignoring case), rare marks searched in the joined text, cue phrases found via token pairs.
+EDGE_LINES = [
+    "By Jane Doe",
+    "by  \u00a0 JOHN",
+    "POSTED BY: liz at May 29, 2005 10:19 PM",
+    "written by @handle on 12/03/2020",
+    "COPYRİGHT 2020 (Photo: AP)",
+    "Copyright © 2019 All Rights Reserved",
+    "Syria's lyric copyRIGHT notice",
+    "ſeptember 5th, 10:30 a.m. | Comments (12) | Share",
+    "| | cell || other |",
+    "Read moreover the news, see all: said: google+ name *",
+    "blog in to reply, log in to replying",
+    "i think so... lol :) you're right!! :D",
+    "Hello i am here ?! e-mail a@b.co or visit www.example.co.uk/x.htm",
+    "\u0130stanbul \u0131\u015f \u212aelvin 12 MAR \u0131",
+    "\u2014 \u201cQuoted,\u201d he said. \u2026",
+    "(GeekWire File Photo)",
+    "- bullet \u2022 two \u00bb three",
+    "ΣΑΣ ΟΔΟΣ 12 ΜΑΪΟΥ",
+    "x" * 450 + " copyright",
+    "word " * 60 + "(Reuters)",
+    "\x1c\x1dodd\x1fspaces\x85here",
+    "12 comments 3.4k views",
+    "June 20, 2018",
+    "\u00e9l\u00e8ve \u00c9COLE d\u00e9j\u00e0 vu caf\u00e9",
+]
+
+
+def test_batch_line_features_equal_line_by_line(
+    seeds: dict[str, str], bbc: list[SourceArticle]
+) -> None:
+    """:func:`_lines_raw` (all lines of a batch at once) gives :func:`_line_raw`'s floats and
+    cues for every line, whatever lines share its batch."""
+    lines = list(EDGE_LINES)
+    for text in [*seeds.values(), *(a.text for a in bbc[:120])]:
+        lines.extend(ln.text for ln in Document(text).content_lines)
+    try:
+        for name in BOILERPLATE_SETS:
+            for page in shared_pages(name)[:40]:
+                lines.extend(page.lines)
+    except DataUnavailable:
+        pass
+    assert len(lines) > 1500
+    expected = [_line_raw(line) for line in lines]
+    order = list(range(len(lines)))
+    random.Random(4).shuffle(order)
+    for start in range(0, len(order), 700):
+        part = order[start : start + 700]
+        x, cues = _lines_raw([lines[i] for i in part])
+        for row, i in enumerate(part):
+            feats, line_cues = expected[i]
+            assert x[row].tolist() == feats, lines[i]
+            assert cues[row] == line_cues, lines[i]
+
+
+def test_line_with_a_line_break_inside_is_featured_alone() -> None:
+    """page_features of lines not cut by a Document (training data) may hold a line break."""
+    lines = ["Leave a Reply\nCancel reply", "Your email address will not be published."]
+    x, cues = _lines_raw(lines)
+    assert x.tolist() == [_line_raw(line)[0] for line in lines]
+    assert cues.all() == [_line_raw(line)[1] for line in lines]
+
+
+def test_stacked_pages_equal_each_page_alone(
+    seeds: dict[str, str], bbc: list[SourceArticle]
+) -> None:
+    """Pages analysed together give each page's own feature matrix, cues and byline flags."""
+    pages = [[ln.text for ln in Document(t).content_lines] for t in [*seeds.values()]]
+    pages += [[ln.text for ln in Document(a.text).content_lines] for a in bbc[:60]]
+    pages += [[], ["One line only"], EDGE_LINES]
+    stacked = _pages(pages)
+    for k, page in enumerate(pages):
+        a, b = stacked.bounds[k], stacked.bounds[k + 1]
+        alone = _page(page)
+        assert stacked.x[a:b].tobytes() == alone.x.tobytes()
+        assert [stacked.cues[i] for i in range(a, b)] == alone.cues
+        assert stacked.meta[a:b].tolist() == alone.meta
+
+
+@pytest.fixture(scope="module")
+def shipped(shipped_model: ReliabilityModel) -> BoilerplateDetector:
+    (found,) = [d for d in shipped_model.features.detectors if d.name == "boilerplate"]
+    assert isinstance(found, BoilerplateDetector)
+    return found
+
+
+def test_page_decisions_are_each_page_alone(
+    shipped: BoilerplateDetector, bbc: list[SourceArticle]
+) -> None:
+    """OpenBLAS sums a row of a matrix-vector product differently by its place in the product
+    (the last rows % 4 rows apart): stacked pages are scored one product per page, so that
+    each page's scores are bit for bit what it gets alone."""
+    pages = [[ln.text for ln in Document(a.text).content_lines] for a in bbc[:80]]
+    stacked = _pages(pages)
+    together = shipped.stage1.page_decisions(stacked.x, stacked.bounds)
+    for k in range(len(pages)):
+        a, b = stacked.bounds[k], stacked.bounds[k + 1]
+        assert together[a:b].tobytes() == shipped.stage1.decision(stacked.x[a:b]).tobytes()
+
+
+def test_detect_batch_equals_one_by_one(
+    shipped: BoilerplateDetector, seeds: dict[str, str], bbc: list[SourceArticle]
+) -> None:
+    """An article's detection does not depend on the batch it is in: shuffled batches of
+    seeds, BBC articles, real shared pages and junk-laden text give each one's own."""
+    texts = [*seeds.values(), *(a.text for a in bbc[:150]), "\n".join(EDGE_LINES), "", " \n\n"]
+    try:
+        for name in BOILERPLATE_SETS:
+            texts.extend("\n".join(p.lines) for p in shared_pages(name)[:25])
+    except DataUnavailable:
+        pass
+    alone = [shipped.detect(Document(t)) for t in texts]
+    assert sum(len(d.findings) for d in alone) > 50
+    order = list(range(len(texts)))
+    random.Random(9).shuffle(order)
+    for start in range(0, len(order), 64):
+        part = order[start : start + 64]
+        for i, got in zip(
+            part, shipped.detect_batch([Document(texts[i]) for i in part]), strict=True
+        ):
+            assert got == alone[i]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +12,11 @@ import pytest
 import textstat
 import textstat.backend.counts._count_syllables as textstat_syllables
 
-from pipeline.detectors.readability import ReadabilityDetector
+from pipeline.detectors.readability import (
+    _LONG_SENTENCE_RE,
+    _SENTENCE_RE,
+    ReadabilityDetector,
+)
 from pipeline.model import ReliabilityModel
 from pipeline.text import Document
 from pipeline.training.sources import bbc_articles
@@ -86,3 +91,63 @@ def test_detector_reports_atypicality(detector: ReadabilityDetector, seeds: dict
     assert 0.0 <= detection.features[-1] <= 1.0
     empty = detector.detect(Document("...\n"))
     assert all(value == value for value in empty.features)  # no NaN on a text without words
+
+
+def _odd_texts() -> list[str]:
+    """Random strings of sentence marks, spaces (Unicode ones too), words and glued tokens."""
+    rng = random.Random(5)
+    pieces = [*"ab .!?\n\t\u00a0\u2003,\"'’-_…x1", "U.S.", " word ", "e.g.", "...", "?!"]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))) for _ in range(2000)]
+
+
+def test_long_sentences_are_textstats(seeds: dict[str, str]) -> None:
+    """The sentences counted (more than two words) are those of textstat's pattern, without
+    splitting each."""
+    texts = [*seeds.values(), *(a.text for a in bbc_articles()[::10]), *_odd_texts()]
+    for text in texts:
+        expected = sum(1 for s in _SENTENCE_RE.findall(text) if len(s.split()) > 2)
+        assert len(_LONG_SENTENCE_RE.findall(text)) == expected, text
+
+
+def test_profile_is_textstats_formulas_of_token_sums(
+    detector: ReadabilityDetector, seeds: dict[str, str]
+) -> None:
+    """The batch sums (numpy, per text) and sentence count (from the tokens) are those of the
+    per-token statistics and of textstat's sentence pattern, long texts included."""
+    texts = [*seeds.values(), *(a.text for a in bbc_articles()[:40]), *_odd_texts()[:200]]
+    texts.append("The unbelievably extraordinary cat, sat. " * 20000)
+    for text in texts:
+        totals = [0, 0, 0, 0]
+        for token in text.split():
+            totals = [a + b for a, b in zip(totals, detector._stats(token), strict=True)]
+        n_words, syll, diff2, diff3 = totals
+        if n_words == 0:
+            assert detector.profile(text) == [0.0] * 5
+            continue
+        long_ = sum(1 for s in _SENTENCE_RE.findall(text) if len(s.split()) > 2)
+        wps = n_words / max(1, long_)
+        spw = syll / n_words
+        expected = [
+            206.835 - 1.015 * wps - 84.6 * spw,
+            0.4 * (wps + 100.0 * diff3 / n_words),
+            wps,
+            spw,
+            diff2 / n_words,
+        ]
+        assert detector.profile(text) == expected, text[:80]
+
+
+def test_detect_batch_equals_one_by_one(
+    detector: ReadabilityDetector, seeds: dict[str, str]
+) -> None:
+    """An article's detection does not depend on its batch, and is its profile's."""
+    texts = [*seeds.values(), *(a.text for a in bbc_articles()[:300]), *_odd_texts()[:300], ""]
+    alone = [detector.detect(Document(t)) for t in texts]
+    for text, detection in zip(texts, alone, strict=True):
+        assert list(detection.features[:-1]) == detector.profile(text)
+    order = list(range(len(texts)))
+    random.Random(2).shuffle(order)
+    for start in range(0, len(order), 100):
+        part = order[start : start + 100]
+        batch = detector.detect_batch([Document(texts[i]) for i in part])
+        assert [alone[i] for i in part] == batch

@@ -11,6 +11,13 @@ prose-like reader comment deep inside a comment thread is caught by its context.
 fitted with scikit-learn at build time and applied at detect time as numpy dot products
 (no per-article sklearn overhead).
 
+Detection analyses a batch of articles at once (:meth:`BoilerplateDetector.detect_batch`):
+the line features of all their lines come from one pass over the joined lines (tokens looked
+up in a table learnt once, character and token counts summed per line by numpy; the per-line
+reference is :func:`_line_raw`), page context and stage-2 features are numpy columns over all
+pages, and only what depends on a page's place in a BLAS product is done page by page. Every
+value is bit for bit what one page alone gets (the floats the model was trained on).
+
 Training data are prepared by :mod:`pipeline.training.boilerplate_data` (shared labelled
 line sets + lines injected into clean articles) and handed to :meth:`BoilerplateDetector.build`
 as a :class:`LineTable`; this module never imports the training package.
@@ -21,10 +28,12 @@ from __future__ import annotations
 import math
 import re
 import string
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain
-from typing import ClassVar
+from itertools import accumulate, chain, pairwise
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,7 +41,14 @@ from numpy.typing import NDArray
 from pipeline.article import Finding
 from pipeline.config import BoilerplateSettings
 from pipeline.detectors.base import Detection, Detector
-from pipeline.text import STOPWORDS, Document, words
+from pipeline.text import (
+    ASCII_WORD_RE,
+    STOPWORDS,
+    UNICODE_WORD_RE,
+    Document,
+    word_re,
+    words,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -240,6 +256,8 @@ CREDIT_RE = re.compile(
     re.I,
 )
 _SAMPLE = 200
+
+
 _NO_CUES = [0.0] * len(CUE_KINDS)
 # A word (as str.split cuts) starting with a capital, and a letter, in ASCII text; each led
 # by a character class so that re skips ahead.
@@ -561,6 +579,470 @@ def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
     return feats, cues
 
 
+# -- the line features of many lines at once ------------------------------------------------
+# Per-token facts as 8-bit count fields of one uint64 (a head of _SAMPLE characters has at
+# most 100 tokens: no field overflows), summed per line by one np.add.reduceat.
+_T_TOKEN, _T_STOP, _T_FIRST, _T_SINGULAR, _T_SECOND, _T_MONTH, _T_INFORMAL, _T_AMPM = (
+    8 * k for k in range(8)
+)
+# Per-character facts, the same way: str.isalpha/isupper/isdigit, " ", "/" or "-", ":", and
+# (added per position) the first character of a str.split word and whether it is upper case.
+_C_ALPHA, _C_UPPER, _C_DIGIT, _C_BLANK, _C_DATE, _C_COLON, _C_WORD, _C_CAP = (
+    8 * k for k in range(8)
+)
+_IS_SPACE, _IS_LOWER = 1, 2  # per-character class bits (str.isspace, str.islower)
+_TOKEN_OR_BREAK = {
+    True: re.compile(f"{ASCII_WORD_RE.pattern}|\n"),
+    False: re.compile(f"{UNICODE_WORD_RE.pattern}|\n"),
+}
+_TOKENS_MAX = 200_000  # distinct tokens remembered per process (then forgotten, relearnt)
+# "copyright" in s.lower() only where s has "yr" in some case: str.lower maps no character
+# but ASCII letters to a single ASCII letter (U+0130 lowers to "i̇", U+212A to "k").
+_YR = ("yr", "yR", "Yr", "YR")
+# BYLINE_RE can only match at one of these (no other character matches them ignoring case).
+_BYLINE_FIRST = frozenset("bpwafBPWAF")
+_URL_HINTS = ("http", "www.", ".com", ".org", ".net", ".htm", ".co.uk")
+
+
+def _cue_pairs() -> tuple[list[tuple[str, str]], frozenset[str], frozenset[str]]:
+    """What a line must have for one of its cue phrases to be found in it: for a phrase
+    "left right...", a token that ends with ``left`` followed by one that starts with the
+    word run ``right...`` starts with (the space between them ends and starts a token); for
+    a cue without a space, its first word as a token and (for "...:") a colon."""
+    pairs: list[tuple[str, str]] = []
+    colon: set[str] = set()
+    loose: set[str] = set()
+    for first, phrases in _PHRASE_CUES.items():
+        for cue, _ in phrases:
+            left, _, right = cue.partition(" ")
+            run = re.match(r"[^\W_]+", right)
+            if right and run and re.fullmatch(r"[^\W_]+", left):
+                if (left, run.group()) not in pairs:
+                    pairs.append((left, run.group()))
+            elif cue.endswith(":") and " " not in cue:
+                colon.add(first)
+            else:
+                loose.add(first)
+    return pairs, frozenset(colon), frozenset(loose)
+
+
+_CUE_PAIRS, _COLON_CUE_WORDS, _LOOSE_CUE_WORDS = _cue_pairs()
+assert len(_CUE_PAIRS) <= 128
+
+
+def _pair_index(right: bool) -> dict[str, int]:
+    """Each left (or right) word of :data:`_CUE_PAIRS` -> the bits of its pairs."""
+    index: dict[str, int] = {}
+    for p, pair in enumerate(_CUE_PAIRS):
+        index[pair[right]] = index.get(pair[right], 0) | 1 << p
+    return index
+
+
+_PAIR_LEFT, _PAIR_RIGHT = _pair_index(False), _pair_index(True)
+_LEFT_LENGTHS = sorted({len(w) for w in _PAIR_LEFT})
+_RIGHT_LENGTHS = sorted({len(w) for w in _PAIR_RIGHT})
+_LEFT_TAILS = frozenset(w[-2:] for w in _PAIR_LEFT)
+_RIGHT_HEADS = frozenset(w[:2] for w in _PAIR_RIGHT)  # ("a" itself: any token "a...")
+assert min(_LEFT_LENGTHS) >= 2
+
+
+def _pair_bits(token: str, right: bool) -> list[int]:
+    """The pairs whose left word ``token`` ends with (or whose right word it starts with),
+    as two 64-bit masks."""
+    if right:
+        if token[:2] not in _RIGHT_HEADS and token[:1] not in _RIGHT_HEADS:
+            return [0, 0]
+        bits = [_PAIR_RIGHT.get(token[:n], 0) for n in _RIGHT_LENGTHS]
+    else:
+        if token[-2:] not in _LEFT_TAILS:  # (most tokens end no word of a pair)
+            return [0, 0]
+        bits = [_PAIR_LEFT.get(token[-n:], 0) for n in _LEFT_LENGTHS]
+    mask = 0
+    for b in bits:
+        mask |= b
+    return [mask & (2**64 - 1), mask >> 64]
+
+
+class _LineCues:
+    """Each line's :func:`line_cues`, made when asked for (detection needs them only for the
+    reasons of flagged lines)."""
+
+    def __init__(
+        self,
+        heads: list[str],
+        tokens: list[str],
+        bounds: list[int],
+        known: dict[int, list[tuple[str, str]]],
+    ) -> None:
+        self.heads = heads
+        self.tokens = tokens
+        self.bounds = bounds  # line k's tokens are tokens[bounds[k] + 1 : bounds[k + 1]]
+        self.known = known
+
+    @classmethod
+    def of(cls, cues: list[list[tuple[str, str]]]) -> _LineCues:
+        return cls([], [], [], dict(enumerate(cues)))
+
+    def __len__(self) -> int:
+        return len(self.heads) or len(self.known)
+
+    def __getitem__(self, k: int) -> list[tuple[str, str]]:
+        found = self.known.get(k)
+        if found is None:
+            toks = self.tokens[self.bounds[k] + 1 : self.bounds[k + 1]]
+            found = self.known[k] = line_cues(self.heads[k], toks)
+        return found
+
+    def all(self) -> list[list[tuple[str, str]]]:
+        return [self[k] for k in range(len(self))]
+
+
+class _TokenTable:
+    """Lower-cased tokens seen so far and their facts (a table row each)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, int] = {"\n": 0}  # row 0: the line break before each line
+        self.facts = np.zeros(4096, dtype=np.uint64)
+        # Bits 0-5: the token is a single-word cue of that kind (CUE_KINDS order); bit 6: the
+        # first word of a cue ending in ":"; bit 7: of another cue without a space.
+        self.kinds = np.zeros(4096, dtype=np.uint8)
+        # Per cue phrase "left right..." (bit p of two words): the token ends with its left
+        # word, or starts with the word run its right part starts with.
+        self.ends = np.zeros((4096, 2), dtype=np.uint64)
+        self.begins = np.zeros((4096, 2), dtype=np.uint64)
+
+    def lookup(self, tokens: list[str]) -> NDArray[np.intp]:
+        rows = self.rows
+        try:
+            return np.fromiter(map(rows.__getitem__, tokens), np.intp, len(tokens))
+        except KeyError:
+            pass
+        if len(rows) > _TOKENS_MAX:
+            rows.clear()
+            rows["\n"] = 0
+        new = [t for t in dict.fromkeys(tokens) if t not in rows]
+        size = len(rows) + len(new)
+        if size > len(self.facts):
+            capacity = max(size, 2 * len(self.facts))
+            self.facts = np.resize(self.facts, capacity)
+            self.kinds = np.resize(self.kinds, capacity)
+            self.ends = np.resize(self.ends, (capacity, 2))
+            self.begins = np.resize(self.begins, (capacity, 2))
+        for token in new:
+            row = rows[token] = len(rows)
+            self.facts[row] = (
+                1 << _T_TOKEN
+                | (token in STOPWORDS) << _T_STOP
+                | (token in _FIRST_PERSON) << _T_FIRST
+                | (token in _SINGULAR) << _T_SINGULAR
+                | (token in _SECOND) << _T_SECOND
+                | (token in _MONTH_WORDS) << _T_MONTH
+                | (token in _INFORMAL_WORDS) << _T_INFORMAL
+                | (token in ("am", "pm")) << _T_AMPM
+            )
+            kind = _SINGLE_CUES.get(token)
+            self.kinds[row] = (
+                (0 if kind is None else 1 << CUE_KINDS.index(kind))
+                | (token in _COLON_CUE_WORDS) << 6
+                | (token in _LOOSE_CUE_WORDS) << 7
+            )
+            self.ends[row] = _pair_bits(token, right=False)
+            self.begins[row] = _pair_bits(token, right=True)
+        return np.fromiter(map(rows.__getitem__, tokens), np.intp, len(tokens))
+
+
+_TOKEN_TABLE = _TokenTable()
+
+
+def _char_facts(char: str) -> tuple[int, int]:
+    counted = (
+        char.isalpha() << _C_ALPHA
+        | char.isupper() << _C_UPPER
+        | char.isdigit() << _C_DIGIT
+        | (char == " ") << _C_BLANK
+        | (char in "/-") << _C_DATE
+        | (char == ":") << _C_COLON
+    )
+    return counted, char.isspace() * _IS_SPACE | char.islower() * _IS_LOWER
+
+
+_ASCII_COUNTED = np.array([_char_facts(chr(c))[0] for c in range(128)], dtype=np.uint64)
+_ASCII_CLASS = np.array([_char_facts(chr(c))[1] for c in range(128)], dtype=np.uint8)
+_CHARS: dict[int, tuple[int, int]] = {}  # non-ASCII code point -> _char_facts
+
+
+def _char_tables(points: NDArray[np.uint32]) -> tuple[NDArray[np.uint64], NDArray[np.uint8]]:
+    """Counted facts and class bits of each code point."""
+    ascii_ = points < 128
+    if ascii_.all():
+        return _ASCII_COUNTED[points], _ASCII_CLASS[points]
+    where = np.flatnonzero(~ascii_)
+    clipped = points.copy()
+    clipped[where] = 0
+    counted, klass = _ASCII_COUNTED[clipped], _ASCII_CLASS[clipped]
+    distinct, inverse = np.unique(points[where], return_inverse=True)
+    facts = []
+    for point in distinct.tolist():
+        fact = _CHARS.get(point)
+        if fact is None:
+            fact = _CHARS[point] = _char_facts(chr(point))
+        facts.append(fact)
+    counted[where] = np.array([c for c, _ in facts], dtype=np.uint64)[inverse]
+    klass[where] = np.array([k for _, k in facts], dtype=np.uint8)[inverse]
+    return counted, klass
+
+
+def _field(packed: NDArray[np.uint64], shift: int) -> NDArray[np.intp]:
+    out: NDArray[np.intp] = ((packed >> np.uint64(shift)) & np.uint64(255)).astype(np.intp)
+    return out
+
+
+def _lines_with(joined: str, needle: str, starts: list[int]) -> list[int]:
+    """The lines of ``joined`` (line ``k`` starts at ``starts[k]``) that contain ``needle``
+    (which holds no line break), in order."""
+    out: list[int] = []
+    pos = joined.find(needle)
+    while pos >= 0:
+        k = bisect_right(starts, pos) - 1
+        out.append(k)
+        if k + 1 == len(starts):
+            break
+        pos = joined.find(needle, starts[k + 1])
+    return out
+
+
+def _lines_matching(pattern: re.Pattern[str], joined: str, starts: list[int]) -> set[int]:
+    """The lines of ``joined`` where ``pattern`` (whose matches cannot hold a line break)
+    matches."""
+    return {bisect_right(starts, m.start()) - 1 for m in pattern.finditer(joined)}
+
+
+def _lines_raw(lines: Sequence[str]) -> tuple[FloatArray, _LineCues]:
+    """:func:`_line_raw` of many lines: one row each (the same floats), and their cues.
+
+    Token and character counts of all lines come from one pass over their joined heads
+    (tokens looked up in a table learnt once, counts summed per line by np.add.reduceat);
+    what is rare is searched in the joined text, and only the lines that have it (or that
+    the per-line code would test) are looked at one by one."""
+    n = len(lines)
+    if n == 0:
+        return np.zeros((0, _N_RAW + len(_COMMENT_NAMES) - 1)), _LineCues.of([])
+    stripped = [line.strip() for line in lines]
+    heads = [s[:_SAMPLE] for s in stripped]
+    n_chars = np.fromiter(map(len, stripped), np.intp, n)
+    n_head = np.minimum(n_chars, _SAMPLE)
+    # Line k of `joined` is "\n" + heads[k], from starts[k] (its line break) on.
+    joined = "\n" + "\n".join(heads)
+    starts_a = np.zeros(n, dtype=np.intp)
+    np.cumsum(n_head[:-1] + 1, out=starts_a[1:])
+    starts = starts_a.tolist()
+
+    # Tokens: words() of each head, from one lower-casing and one findall of them all (case
+    # mapping stops at a line break as at the end of a string).
+    low = joined.lower().replace("’", "'")
+    tokens = _TOKEN_OR_BREAK[word_re(low) is ASCII_WORD_RE].findall(low)
+    table = _TOKEN_TABLE
+    rows = table.lookup(tokens)
+    breaks = np.flatnonzero(rows == 0)
+    if len(breaks) != n:  # a line with a line break inside (not from a Document): one by one
+        raw_rows = [_line_raw(line) for line in lines]
+        matrix = np.array([r for r, _ in raw_rows], dtype=np.float64)
+        return matrix, _LineCues.of([c for _, c in raw_rows])
+    per_line = np.add.reduceat(table.facts[rows], breaks)
+    n_toks = _field(per_line, _T_TOKEN)
+    stop = _field(per_line, _T_STOP)
+    has_month = _field(per_line, _T_MONTH) > 0
+    has_ampm = _field(per_line, _T_AMPM) > 0
+    informal = _field(per_line, _T_INFORMAL) > 0
+    kind_bits = np.bitwise_or.reduceat(table.kinds[rows], breaks)
+    # Lines where a cue phrase may be: their cues are found one line at a time.
+    pair = (table.ends[rows[:-1]] & table.begins[rows[1:]]).any(axis=1)
+    phrase_lines = set((np.searchsorted(breaks, np.flatnonzero(pair), "right") - 1).tolist())
+
+    # Characters of the heads, in their own case.
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    counted, klass = _char_tables(points)
+    space = (klass & _IS_SPACE) > 0
+    word_start = ~space
+    word_start[1:] &= space[:-1]  # (position 0 is the first line break)
+    is_upper = ((counted >> np.uint64(_C_UPPER)) & np.uint64(1)) > 0
+    counted = counted | (
+        word_start.astype(np.uint64) << np.uint64(_C_WORD)
+        | (word_start & is_upper).astype(np.uint64) << np.uint64(_C_CAP)
+    )
+    per_char = np.add.reduceat(counted, starts_a)
+    letters = _field(per_char, _C_ALPHA)
+    uppers = _field(per_char, _C_UPPER)
+    digits = _field(per_char, _C_DIGIT)
+    n_raw_words = _field(per_char, _C_WORD)
+    caps = _field(per_char, _C_CAP)
+    symbols = n_head - letters - digits - _field(per_char, _C_BLANK)
+    alpha_at = np.flatnonzero(((counted >> np.uint64(_C_ALPHA)) & np.uint64(1)) > 0)
+    alpha_at = np.append(alpha_at, len(points))  # (a sentinel: no letter)
+    first_alpha = alpha_at[np.searchsorted(alpha_at, starts_a)]
+    klass = np.append(klass, 0)
+    starts_lower = (first_alpha <= starts_a + n_head) & ((klass[first_alpha] & _IS_LOWER) > 0)
+
+    n_words = np.where(
+        n_chars <= _SAMPLE, n_toks, np.rint(n_toks * n_chars / np.maximum(n_head, 1))
+    ).astype(np.intp)
+    has_digit = digits > 0
+    maybe_date = has_digit & (has_month | (_field(per_char, _C_DATE) > 0))
+    maybe_time = has_digit & ((_field(per_char, _C_COLON) > 0) | has_ampm)
+    for k in _lines_with(joined, ".m.", starts):
+        maybe_time[k] = has_digit[k]
+
+    # The full lines, for what is looked for beyond the head.
+    full = "\n" + "\n".join(stripped)
+    full_starts = [0, *accumulate(len(s) + 1 for s in stripped[:-1])]
+    pipes = np.zeros(n, dtype=np.intp)
+    empty_cells = np.zeros(n, dtype=np.intp)
+    for k in dict.fromkeys(_lines_with(full, "|", full_starts)):
+        s = stripped[k]
+        pipes[k] = s.count("|")
+        if pipes[k] > 1:
+            empty_cells[k] = len(EMPTY_CELL_RE.findall(s))
+    copyright_ = {
+        k
+        for yr in _YR
+        for k in _lines_with(full, yr, full_starts)
+        if "copyright" in stripped[k].lower()
+    }
+    at_lines = set(_lines_with(joined, "@", starts))
+    url_lines = {k for hint in _URL_HINTS for k in _lines_with(joined, hint, starts)}
+    lower_i = set(_lines_with(joined, " i ", starts)) | set(_lines_with(joined, "\ni ", starts))
+    informal_mark = _lines_matching(INFORMAL_MARK_RE, joined, starts)
+    phrase_lines.update(_lines_with(joined, "©", starts))
+    phrase_lines.update(np.flatnonzero(kind_bits & 128).tolist())
+    colon_cue = ((kind_bits & 64) > 0) & (_field(per_char, _C_COLON) > 0)
+    phrase_lines.update(np.flatnonzero(colon_cue).tolist())
+
+    words_list = n_words.tolist()
+    digit_list = has_digit.tolist()
+    date_list = maybe_date.tolist()
+    time_list = maybe_time.tolist()
+    bounds = [*breaks.tolist(), len(tokens)]
+    raw = np.zeros((n, _N_RAW + len(_COMMENT_NAMES) - 1))
+    line_cue_of: dict[int, list[tuple[str, str]]] = {}
+    kinds_rows: list[int] = []
+    kinds: list[float] = []
+    per_line_flags: list[tuple[float, ...]] = []
+    for k, s in enumerate(stripped):
+        head = heads[k]
+        nw = words_list[k]
+        core = s.rstrip(_TRAILING)
+        last = core[-1:]
+        ends_paren = s.endswith(")")
+        has_date = date_list[k] and DATE_RE.search(head) is not None
+        has_time = time_list[k] and TIME_RE.search(head) is not None
+        if nw <= 12:
+            comment_header = (
+                s.endswith(_COMMENT_HEADER_ENDS)
+                or (has_date and (has_time or " at " in s or bool(COMMENT_HEADER_RE.match(s))))
+                or bool(COMMENT_MARK_RE.search(s))
+            )
+            counter = digit_list[k] and COUNTER_RE.search(head) is not None
+        else:
+            comment_header = counter = False
+        at = k in at_lines
+        if k in phrase_lines:
+            line_cue = line_cue_of[k] = line_cues(head, tokens[bounds[k] + 1 : bounds[k + 1]])
+            kinds_rows.append(k)
+            found = {kind for _, kind in line_cue}
+            kinds.extend(1.0 if kind in found else 0.0 for kind in CUE_KINDS)
+        per_line_flags.append(
+            (
+                last in _TERMINAL and not core.endswith("..."),
+                last == ":",
+                s.endswith(("...", "…")),
+                last in "?!",
+                ends_paren,
+                comment_header,
+                k in url_lines and URL_RE.search(head) is not None,
+                at and HANDLE_RE.search(head) is not None,
+                at and EMAIL_RE.search(head) is not None,
+                has_date,
+                has_time,
+                s[:1] in _BYLINE_FIRST and BYLINE_RE.match(s) is not None,
+                2 <= nw <= 4 and last.isalpha(),  # (and the counts below)
+                counter,
+                nw <= 7 and has_date,
+                (ends_paren or k in copyright_) and CREDIT_RE.search(s) is not None,
+                bool(s) and s[:1] in _BULLETS,
+                s.startswith("(") and ends_paren,
+                '"' in s or "“" in s or "”" in s,
+            )
+        )
+    flags = np.array(per_line_flags, dtype=np.float64).reshape(n, -1)
+    (
+        ends_terminal, ends_colon, ends_ellipsis, ends_qe, ends_paren_, comment_header_,
+        has_url, has_handle, has_email, has_date_, has_time_, is_byline, name_only_,
+        is_counter, is_date_only, photo_credit, starts_bullet, in_parens, has_quote,
+    ) = flags.T  # fmt: skip
+    name_only = (name_only_ > 0) & (stop == 0) & (caps == n_raw_words) & ~has_digit
+    inv_chars = np.where(n_head > 0, 1.0 / np.maximum(n_head, 1), 0.0)
+    inv_toks = np.where(n_toks > 0, 1.0 / np.maximum(n_toks, 1), 0.0)
+    any_toks = np.maximum(n_toks, 1)
+    # Elsewhere the kinds of the line's single-word cues.
+    cue_flags = ((kind_bits[:, None] >> np.arange(len(CUE_KINDS), dtype=np.uint8)) & 1).astype(
+        np.float64
+    )
+    if kinds_rows:
+        cue_flags[kinds_rows] = np.array(kinds).reshape(len(kinds_rows), len(CUE_KINDS))
+    short_flags = np.where((n_words <= 8)[:, None], cue_flags, 0.0)
+    columns = (
+        np.log1p(n_chars),
+        np.log1p(n_words),
+        n_words <= 2,
+        (n_words >= 3) & (n_words <= 5),
+        (n_words >= 6) & (n_words <= 10),
+        (n_words >= 11) & (n_words <= 20),
+        n_words > 20,
+        np.where(n_toks > 0, stop / any_toks, 0.0),
+        (n_words > 0) & (stop == 0),
+        ends_terminal,
+        ends_colon,
+        ends_ellipsis,
+        ends_qe,
+        ends_paren_,
+        np.where(n_raw_words > 0, caps / np.maximum(n_raw_words, 1), 0.0),
+        np.where(letters > 0, uppers / np.maximum(letters, 1), 0.0),
+        starts_lower,
+        digits * inv_chars,
+        symbols * inv_chars,
+        pipes / np.maximum(1, n_raw_words),
+        np.log1p(pipes),
+        np.where(pipes > 0, empty_cells / np.maximum(pipes, 1), 0.0),
+        comment_header_,
+        has_url,
+        has_handle,
+        has_email,
+        has_date_,
+        has_time_,
+        is_byline,
+        name_only,
+        is_counter,
+        is_date_only,
+        photo_credit,
+        starts_bullet,
+        in_parens,
+        np.where(n_toks > 0, _field(per_line, _T_FIRST) / any_toks, 0.0),
+        has_quote,
+    )
+    for col, values in enumerate(columns):
+        raw[:, col] = values
+    col = len(columns)
+    raw[:, col : col + len(CUE_KINDS)] = cue_flags
+    raw[:, col + len(CUE_KINDS) : _N_RAW] = short_flags
+    raw[:, _N_RAW] = _field(per_line, _T_SINGULAR) * inv_toks
+    raw[:, _N_RAW + 1] = _field(per_line, _T_SECOND) * inv_toks
+    raw[:, _N_RAW + 2] = np.isin(np.arange(n), sorted(lower_i))
+    informal_any = informal.copy()
+    informal_any[sorted(informal_mark)] = True
+    raw[:, _N_RAW + 3] = informal_any
+    return raw, _LineCues(heads, tokens, bounds, line_cue_of)
+
+
 def _np_sum(values: Sequence[float]) -> float:
     """``float(np.sum(values))`` bit for bit, without an array on small pages: numpy adds a
     float64 array pairwise (up to 128 values: eight interleaved running sums, folded as a
@@ -623,110 +1105,190 @@ class _Page:
     meta: list[bool]
 
 
+@dataclass
+class _Pages:
+    """:class:`_Page` of several pages at once, their lines stacked page after page: page
+    ``k`` is rows ``bounds[k]:bounds[k + 1]``."""
+
+    x: FloatArray
+    cues: _LineCues
+    chars: FloatArray
+    meta: NDArray[np.bool_]
+    bounds: list[int]
+
+
 def _page(lines: Sequence[str]) -> _Page:
-    # Plain Python on columns as lists: pages have a few to a few hundred lines, where
-    # numpy's per-call overhead is most of the cost. Every value is computed as numpy did
-    # (same operations in the same order; sums via _np_sum), so the matrix is bit-identical
-    # to the numpy formulation the model was trained on. math.log/log1p/expm1 are libm's, as
-    # numpy's are where it has no SIMD versions of them (x86 without AVX-512, which
-    # test_boilerplate checks).
-    n = len(lines)
-    if n == 0:
-        return _Page(np.zeros((0, len(LINE_FEATURE_NAMES))), [], [], [])
-    rows: list[list[float]] = []
-    cues: list[list[tuple[str, str]]] = []
-    fw_count: dict[str, int] = {}
-    lw_count: dict[str, int] = {}
+    pages = _pages([lines])
+    return _Page(pages.x, pages.cues.all(), pages.chars.tolist(), pages.meta.tolist())
+
+
+@dataclass
+class _Layout:
+    """Where each stacked line sits in its page (pages without lines have no rows)."""
+
+    starts: NDArray[np.intp]  # first row of each page with lines
+    page_of: NDArray[np.intp]  # per row: its page (among pages with lines)
+    i: NDArray[np.intp]  # per row: its index in its page
+    n: NDArray[np.intp]  # per row: its page's length
+    base: NDArray[np.intp]  # per row: where its page's prefix sums start (see _prefix_sums)
+    spans: list[tuple[int, int]]  # rows of each page with lines
+
+    @classmethod
+    def of(cls, bounds: Sequence[int]) -> _Layout:
+        spans = [(a, b) for a, b in pairwise(bounds) if b > a]
+        starts = np.array([a for a, _ in spans], dtype=np.intp)
+        sizes = np.array([b - a for a, b in spans], dtype=np.intp)
+        page_of = np.repeat(np.arange(len(spans)), sizes)
+        first = starts[page_of]
+        i = np.arange(int(sizes.sum())) - first
+        return cls(starts, page_of, i, sizes[page_of], first + page_of, spans)
+
+    def prefix_sums(self, values: list[float]) -> FloatArray:
+        """``[0.0, *accumulate(page)]`` of each page's ``values``, concatenated: page sums in
+        Python's order (left to right), read at ``base + j``."""
+        out: list[float] = []
+        for a, b in self.spans:
+            out.append(0.0)
+            out.extend(accumulate(values[a:b]))
+        return np.array(out, dtype=np.float64)
+
+
+def _previous(values: NDArray[Any]) -> NDArray[Any]:
+    """``values`` one row down (row ``j`` holds row ``j - 1``; row 0 itself): np.roll
+    without its cost, for rows whose first is masked anyway."""
+    out = values.copy()
+    out[1:] = values[:-1]
+    return out
+
+
+def _next(values: NDArray[Any]) -> NDArray[Any]:
+    """``values`` one row up (row ``j`` holds row ``j + 1``; the last row itself)."""
+    out = values.copy()
+    out[:-1] = values[1:]
+    return out
+
+
+def _pages(pages: Sequence[Sequence[str]]) -> _Pages:
+    # Line features of all lines at once (_lines_raw); page context for all pages' lines as
+    # numpy columns. Every value is computed as the per-page numpy formulation the model was
+    # trained on did: the same operations in the same order, sums in numpy's pairwise order
+    # (_np_sum), cumulative sums left to right per page; numpy's log1p/expm1/log are libm's
+    # where it has no SIMD versions of them (x86 without AVX-512; test_boilerplate checks).
+    bounds = [0, *accumulate(len(p) for p in pages)]
+    n_lines = bounds[-1]
+    if n_lines == 0:
+        empty = np.zeros((0, len(LINE_FEATURE_NAMES)))
+        return _Pages(empty, _LineCues.of([]), np.zeros(0), np.zeros(0, dtype=bool), bounds)
+    all_lines = list(chain.from_iterable(pages))
+    raw, cues = _lines_raw(all_lines)
     first_words: list[str] = []
     last_words: list[str] = []
-    for line in lines:
-        feats, line_cue = _line_raw(line)
-        rows.append(feats)
-        cues.append(line_cue)
+    for line in all_lines:
         head = line.split(None, 1)  # the first and last words, without splitting all
-        f = head[0].lower() if head else ""
+        first_words.append(head[0].lower() if head else "")
         tail = line.rsplit(None, 1)
-        la = tail[-1].lower() if tail else ""
-        first_words.append(f)
-        last_words.append(la)
-        fw_count[f] = fw_count.get(f, 0) + 1
-        lw_count[la] = lw_count.get(la, 0) + 1
+        last_words.append(tail[-1].lower() if tail else "")
+    lay = _Layout.of(bounds)
+    i, n, page_of, starts = lay.i, lay.n, lay.page_of, lay.starts
+    last = n - 1
+    has_prev = i > 0
+    has_next = i < last
 
-    chars = [math.expm1(r[_I_LOG_CHARS]) for r in rows]
-    cum_chars = [c - ch for c, ch in zip(accumulate(chars), chars, strict=True)]
-    total = max(1.0, _np_sum(chars))
-    max_chars = max(1.0, max(chars))
-    median_chars = max(1.0, _median(chars))
-    lw = [r[_I_LOG_WORDS] for r in rows]
-    sd = [r[_I_STOP] for r in rows]
-    term = [r[_I_TERM] for r in rows]
-    csum = [0.0, *accumulate(lw)]
-    comment_line = [max(r[_I_CUE_COMMENT], r[_I_COMMENT_HEADER]) for r in rows]
-    comment_before = [c - x for c, x in zip(accumulate(comment_line), comment_line, strict=True)]
+    chars = np.expm1(raw[:, _I_LOG_CHARS])
+    chars_list = chars.tolist()
+    cum: list[float] = []
+    totals: list[float] = []
+    maxima: list[float] = []
+    medians: list[float] = []
+    fw_counts: list[int] = []
+    lw_counts: list[int] = []
+    for a, b in lay.spans:
+        page_chars = chars_list[a:b]
+        cum.extend(accumulate(page_chars))
+        totals.append(max(1.0, _np_sum(page_chars)))
+        maxima.append(max(1.0, max(page_chars)))
+        medians.append(max(1.0, _median(page_chars)))
+        page_first = first_words[a:b]
+        fw_counts.extend(map(Counter(page_first).__getitem__, page_first))
+        page_last = last_words[a:b]
+        lw_counts.extend(map(Counter(page_last).__getitem__, page_last))
+    cum_chars = np.array(cum) - chars
+    total = np.array(totals)[page_of]
+    lw = raw[:, _I_LOG_WORDS]
+    sd = raw[:, _I_STOP]
+    term = raw[:, _I_TERM]
+    csum = lay.prefix_sums(lw.tolist())
+    lo = np.maximum(i - 3, 0)
+    hi = np.minimum(i + 4, n)
+    comment_line = np.maximum(raw[:, _I_CUE_COMMENT], raw[:, _I_COMMENT_HEADER])
+    before_all = np.cumsum(comment_line) - comment_line  # exact: sums of 0.0 and 1.0
+    before = before_all - before_all[starts][page_of]
     # A comment thread: from the first of at least two comment headers to the end. Comments
     # follow an article: a header-like line before the first prose line (a dated byline, a
     # blog post's header) does not count.
-    headers = [i for i, r in enumerate(rows) if r[_I_COMMENT_HEADER]]
-    first_body = next((i for i in range(n) if lw[i] >= _LOG1P_15 and term[i] > 0), n)
-    late = [h for h in headers if h > first_body]
-    thread_start = late[0] if len(late) >= 2 else n + 1
+    headers = raw[:, _I_COMMENT_HEADER] != 0
+    prose = (lw >= _LOG1P_15) & (term > 0)
+    first_body = np.minimum.reduceat(np.where(prose, i, n), starts)[page_of]
+    late = headers & (i > first_body)
+    n_late = np.add.reduceat(late.astype(np.intp), starts)[page_of]
+    first_late = np.minimum.reduceat(np.where(late, i, n + 1), starts)[page_of]
+    thread_start = np.where(n_late >= 2, first_late, n + 1)
+    n_headers = np.add.reduceat(headers.astype(np.intp), starts)[page_of]
     # Hard-wrapped prose: a line that goes on from an unfinished one, or is continued.
-    lower = [r[_I_STARTS_LOWER] > 0 for r in rows]
+    lower = raw[:, _I_STARTS_LOWER] > 0
     # Long prose lines in the page's first half: a line after the last of them is past the
     # article's body (where header-less comment threads are).
-    half = total / 2.0
-    last_prose = next(
-        (
-            i
-            for i in range(n - 1, -1, -1)
-            if lw[i] >= _LOG1P_15 and term[i] > 0 and cum_chars[i] < half
-        ),
-        n,
+    in_head = prose & (cum_chars < total / 2.0)
+    last_prose = np.maximum.reduceat(np.where(in_head, i, -1), starts)[page_of]
+    last_prose = np.where(last_prose < 0, n, last_prose)
+
+    x = np.empty((n_lines, len(LINE_FEATURE_NAMES)))
+    x[:, :_N_RAW] = raw[:, :_N_RAW]
+    context = (
+        i / np.maximum(1, last),
+        cum_chars / total,
+        np.log1p(i),
+        np.log1p(last - i),
+        i == 0,
+        i == last,
+        np.log1p(n),
+        chars / np.array(maxima)[page_of],
+        np.log((chars + 1.0) / np.array(medians)[page_of]),
+        np.where(has_prev, _previous(lw), 0.0),
+        np.where(has_prev, _previous(sd), 0.0),
+        np.where(has_prev, _previous(term), 0.0),
+        np.where(has_next, _next(lw), 0.0),
+        np.where(has_next, _next(sd), 0.0),
+        np.where(has_next, _next(term), 0.0),
+        (csum[lay.base + hi] - csum[lay.base + lo]) / (hi - lo),
+        np.log1p(before),
+        before > 0,
+        np.log1p(np.array(fw_counts) - 1),
+        np.log1p(np.array(lw_counts) - 1),
+        np.log1p(n_headers),
+        i >= thread_start,
+        lower & (np.where(has_prev, _previous(term), 1.0) == 0),
+        (term == 0) & np.where(has_next, _next(lower), False),
     )
-    log_n = math.log1p(n)
-    log_headers = math.log1p(len(headers))
-    last = n - 1
-    span = max(1, last)
-    out: list[list[float]] = []
-    for i, r in enumerate(rows):
-        lo = i - 3 if i > 3 else 0
-        hi = i + 4 if i + 4 < n else n
-        before = comment_before[i]
-        out.append(
-            [
-                *r[:_N_RAW],
-                i / span,
-                cum_chars[i] / total,
-                math.log1p(i),
-                math.log1p(last - i),
-                float(i == 0),
-                float(i == last),
-                log_n,
-                chars[i] / max_chars,
-                math.log((chars[i] + 1.0) / median_chars),
-                lw[i - 1] if i else 0.0,
-                sd[i - 1] if i else 0.0,
-                term[i - 1] if i else 0.0,
-                lw[i + 1] if i < last else 0.0,
-                sd[i + 1] if i < last else 0.0,
-                term[i + 1] if i < last else 0.0,
-                (csum[hi] - csum[lo]) / (hi - lo),
-                math.log1p(before),
-                float(before > 0),
-                math.log1p(fw_count[first_words[i]] - 1),
-                math.log1p(lw_count[last_words[i]] - 1),
-                log_headers,
-                float(i >= thread_start),
-                float(lower[i] and (term[i - 1] if i else 1.0) == 0),
-                float(term[i] == 0 and (lower[i + 1] if i < last else False)),
-                *r[_N_RAW:],
-                float(i > last_prose),
-            ]
-        )
-    x = np.fromiter(chain.from_iterable(out), np.float64, n * len(LINE_FEATURE_NAMES))
-    x = x.reshape(n, len(LINE_FEATURE_NAMES))
-    meta = _meta_rows(rows, first_body)
-    return _Page(x, cues, chars, meta)
+    for col, values in enumerate(context, start=_N_RAW):
+        x[:, col] = values
+    x[:, _N_OLD_LINE_FEATURES:-1] = raw[:, _N_RAW:]
+    x[:, -1] = i > last_prose
+
+    dateline = (
+        (raw[:, _I_HAS_DATE] > 0)
+        & (raw[:, _I_HAS_TIME] > 0)
+        & (raw[:, _I_CUE_META] > 0)
+        & (lw <= _LOG1P_15)
+    )
+    kind = (
+        (raw[:, _I_NAME_ONLY] > 0)
+        | (raw[:, _I_BYLINE] > 0)
+        | (raw[:, _I_DATE_ONLY] > 0)
+        | (raw[:, _I_COUNTER] > 0)
+    )
+    meta = dateline | (has_prev & (i < first_body) & kind)
+    return _Pages(x, cues, chars, meta, bounds)
 
 
 def _main_block(values: list[float]) -> tuple[int, int]:
@@ -747,48 +1309,71 @@ def stack_features(p1: FloatArray, x: FloatArray) -> FloatArray:
     """Second-stage features of one page from its lines' stage-1 probabilities ``p1`` and
     line features ``x``: neighbours' scores, the page before/after, and the main block (the
     run of lines with the most likely-content characters, as in body-text extractors)."""
-    return _stack(p1.tolist(), [math.expm1(v) for v in x[:, _I_LOG_CHARS].tolist()])
+    return _stacks(np.asarray(p1, dtype=np.float64), np.expm1(x[:, _I_LOG_CHARS]), [0, len(x)])
 
 
-def _stack(p1: list[float], chars: list[float]) -> FloatArray:
-    # Plain Python, bit-identical to the numpy formulation (see _page).
-    n = len(p1)
-    if n == 0:
+def _stacks(p1: FloatArray, chars: FloatArray, bounds: Sequence[int]) -> FloatArray:
+    """:func:`stack_features` of stacked pages (page ``k`` is rows ``bounds[k]:bounds[k+1]``)."""
+    if len(p1) == 0:
         return np.zeros((0, len(STACK_FEATURE_NAMES)))
-    csum = [0.0, *accumulate(p1)]
-    start, end = _main_block([(0.5 - p) * c for p, c in zip(p1, chars, strict=True)])
-    block_share = _np_sum(chars[start:end]) / max(1.0, _np_sum(chars))
-    page_mean = _np_sum(p1) / n
-    after_block = _np_sum(p1[end:]) / (n - end) if end < n else 0.0
+    lay = _Layout.of(bounds)
+    i, n, page_of = lay.i, lay.n, lay.page_of
     last = n - 1
-    max_before = 0.0
-    rows: list[list[float]] = []
-    for i, p in enumerate(p1):
-        lo = i - 3 if i > 3 else 0
-        hi = i + 4 if i + 4 < n else n
-        count = hi - lo - 1
-        after_n = last - i
-        distance = start - i if i < start else (i - end + 1 if i >= end else 0)
-        rows.append(
-            [
-                p,
-                p1[i - 1] if i else 0.5,
-                p1[i + 1] if i < last else 0.5,
-                (csum[hi] - csum[lo] - p) / count if count > 0 else 0.5,
-                csum[i] / i if i else 0.5,
-                (csum[n] - csum[i + 1]) / after_n if after_n > 0 else 0.5,
-                max_before if i else 0.0,
-                page_mean,
-                float(start <= i < end),
-                math.log1p(distance),
-                block_share,
-                float(i >= end),
-                after_block,
-            ]
+    p_list = p1.tolist()
+    c_list = chars.tolist()
+    content = ((0.5 - p1) * chars).tolist()
+    block: list[tuple[int, int]] = []
+    page_stats: list[tuple[float, float, float]] = []
+    running_max: list[float] = []
+    for a, b in lay.spans:
+        start, end = _main_block(content[a:b])
+        page_p = p_list[a:b]
+        page_n = b - a
+        block.append((start, end))
+        page_stats.append(
+            (
+                _np_sum(c_list[a + start : a + end]) / max(1.0, _np_sum(c_list[a:b])),
+                _np_sum(page_p) / page_n,
+                _np_sum(page_p[end:]) / (page_n - end) if end < page_n else 0.0,
+            )
         )
-        if i == 0 or p > max_before:
-            max_before = p
-    return np.array(rows, dtype=np.float64)
+        running_max.extend(accumulate(page_p, max))
+    csum = lay.prefix_sums(p_list)
+    base = lay.base
+    spans = np.array(block, dtype=np.intp)[page_of]
+    block_start, block_end = spans[:, 0], spans[:, 1]
+    block_share, page_mean, after_block = np.array(page_stats).T[:, page_of]
+    lo = np.maximum(i - 3, 0)
+    hi = np.minimum(i + 4, n)
+    count = hi - lo - 1
+    after_n = last - i
+    distance = np.where(
+        i < block_start, block_start - i, np.where(i >= block_end, i - block_end + 1, 0)
+    )
+    has_prev = i > 0
+    columns = (
+        p1,
+        np.where(has_prev, _previous(p1), 0.5),
+        np.where(i < last, _next(p1), 0.5),
+        np.where(count > 0, (csum[base + hi] - csum[base + lo] - p1) / np.maximum(count, 1), 0.5),
+        np.where(has_prev, csum[base + i] / np.maximum(i, 1), 0.5),
+        np.where(
+            after_n > 0,
+            (csum[base + n] - csum[base + i + 1]) / np.maximum(after_n, 1),
+            0.5,
+        ),
+        np.where(has_prev, _previous(np.array(running_max)), 0.0),
+        page_mean,
+        (block_start <= i) & (i < block_end),
+        np.log1p(distance),
+        block_share,
+        i >= block_end,
+        after_block,
+    )
+    out = np.empty((len(p1), len(STACK_FEATURE_NAMES)))
+    for col, values in enumerate(columns):
+        out[:, col] = values
+    return out
 
 
 _COL = {name: i for i, name in enumerate(LINE_FEATURE_NAMES)}
@@ -816,23 +1401,6 @@ def meta_lines(x: FloatArray) -> NDArray[np.bool_]:
     )
     out: NDArray[np.bool_] = (before_body & kind) | dateline
     return out
-
-
-def _meta_rows(rows: list[list[float]], first_prose: int) -> list[bool]:
-    """:func:`meta_lines` of a page's :func:`_line_raw` rows in plain Python, given the
-    first prose line."""
-    meta = [
-        r[_I_HAS_DATE] > 0
-        and r[_I_HAS_TIME] > 0
-        and r[_I_CUE_META] > 0
-        and r[_I_LOG_WORDS] <= _LOG1P_15
-        for r in rows
-    ]
-    for i in range(1, min(first_prose, len(rows))):
-        r = rows[i]
-        if r[_I_NAME_ONLY] > 0 or r[_I_BYLINE] > 0 or r[_I_DATE_ONLY] > 0 or r[_I_COUNTER] > 0:
-            meta[i] = True
-    return meta
 
 
 def comment_thread_lines(x: FloatArray) -> NDArray[np.bool_]:
@@ -874,7 +1442,16 @@ class BinnedLogit:
         return out
 
     def decision(self, x: FloatArray) -> FloatArray:
-        z: FloatArray = x[:, self.lin] @ self.w_lin
+        return self.page_decisions(x, [0, len(x)])
+
+    def page_decisions(self, x: FloatArray, bounds: Sequence[int]) -> FloatArray:
+        """:meth:`decision` of each page of stacked pages (page ``k`` is rows
+        ``bounds[k]:bounds[k + 1]``), bit for bit: the linear part is one matrix-vector
+        product per page, as for that page alone (OpenBLAS's arithmetic for a row depends on
+        its place in the product: the last ``rows % 4`` rows are summed apart); the binned
+        part and the bias are row by row."""
+        parts = [x[a:b][:, self.lin] @ self.w_lin for a, b in pairwise(bounds) if b > a]
+        z: FloatArray = np.concatenate(parts) if parts else np.zeros(0)
         if len(self.cont):
             # (With no binned columns their sum is 0.0, and adding it before the bias changes
             # no value: skipped.)
@@ -1015,77 +1592,86 @@ class BoilerplateDetector(Detector):
     def line_probabilities(self, lines: Sequence[str]) -> tuple[FloatArray, FloatArray]:
         """Final probabilities of a page's non-blank lines (model + policy, exactly what
         :meth:`detect` thresholds), and their feature matrix."""
-        page = _page(lines)
-        return self._probabilities(page), page.x
+        pages = _pages([lines])
+        return self._probabilities(pages), pages.x
 
-    def _probabilities(self, page: _Page) -> FloatArray:
-        x = page.x
+    def _probabilities(self, pages: _Pages) -> FloatArray:
+        x = pages.x
         if len(x) == 0:
             return np.zeros(0)
+        bounds = pages.bounds
         # Models pickled before the comment-shape features read only the leading columns.
         nx = getattr(self, "n_line_features", _N_OLD_LINE_FEATURES)
         ns = getattr(self, "n_stack_features", _N_OLD_STACK_FEATURES)
-        p1 = self.stage1.proba(x)
-        x2 = np.hstack([x[:, :nx], _stack(p1.tolist(), page.chars)[:, :ns]])
-        prob = self.stage2.proba(x2)
+        p1 = _sigmoid(self.stage1.page_decisions(x, bounds))
+        x2 = np.hstack([x[:, :nx], _stacks(p1, pages.chars, bounds)[:, :ns]])
+        prob = _sigmoid(self.stage2.page_decisions(x2, bounds))
         # Policy where the shared labels differ from ours: their gold texts keep bylines and
         # datelines, we count them as page furniture.
         floor = self.settings.meta_line_min_prob
         if floor > 0.0:
-            for i, is_meta in enumerate(page.meta):
-                if is_meta and not prob[i] >= floor:
-                    prob[i] = floor
+            prob = np.where(pages.meta & ~(prob >= floor), floor, prob)
         if self.settings.skip_title:
-            prob[0] = min(float(prob[0]), self.settings.title_max_prob)
+            firsts = [a for a, b in pairwise(bounds) if b > a]
+            prob[firsts] = np.minimum(prob[firsts], self.settings.title_max_prob)
         return prob
 
     def detect(self, doc: Document) -> Detection:
-        spans = doc.content_lines
-        n = len(spans)
-        if n == 0:
-            return self._detection([0.0] * len(self._FEATURES), [])
-        page = _page([s.text for s in spans])
-        prob = self._probabilities(page).tolist()
-        threshold = self.settings.line_threshold
-        flagged = [p >= threshold for p in prob]
-        findings: list[Finding] = []
-        chars = 0
-        flagged_chars = 0
-        thirds = [0, 0, 0]
-        for i, span in enumerate(spans):
-            size = len(span.text)
-            chars += size
-            if flagged[i]:
-                flagged_chars += size
-                thirds[i * 3 // n] += 1
-                findings.append(
+        return self.detect_batch([doc])[0]
+
+    def detect_batch(self, docs: Sequence[Document]) -> list[Detection]:
+        """Every document's lines analysed together (:func:`_pages`); each document's
+        features from its own rows (sums per page by np.add.reduceat: exact, they count)."""
+        all_spans = [doc.content_lines for doc in docs]
+        pages = _pages([[s.text for s in spans] for spans in all_spans])
+        prob = self._probabilities(pages)
+        features = np.zeros((len(docs), len(self._FEATURES)))
+        findings: list[list[Finding]] = [[] for _ in docs]
+        if len(prob):
+            lay = _Layout.of(pages.bounds)
+            i, starts = lay.i, lay.starts
+            n = lay.n[starts]
+            flagged = prob >= self.settings.line_threshold
+            sizes = np.fromiter(
+                (s.end - s.start for spans in all_spans for s in spans), np.intp, len(prob)
+            )
+            n_flagged = np.add.reduceat(flagged.astype(np.intp), starts)
+            chars = np.add.reduceat(sizes, starts)
+            flagged_chars = np.add.reduceat(np.where(flagged, sizes, 0), starts)
+            third = i * 3 // lay.n
+            last_kept = np.maximum.reduceat(np.where(flagged, -1, i), starts)
+            prob_list = prob.tolist()
+            with_lines = [k for k, spans in enumerate(all_spans) if spans]
+            features[with_lines] = np.column_stack(
+                [
+                    n_flagged / n,
+                    flagged_chars / np.maximum(1.0, chars),
+                    n_flagged,
+                    *(np.add.reduceat(flagged & (third == t), starts) for t in range(3)),
+                    np.maximum.reduceat(prob, starts),
+                    [_np_sum(prob_list[a:b]) / (b - a) for a, b in lay.spans],
+                    n - 1 - last_kept,
+                ]
+            )
+            page_of, index = lay.page_of.tolist(), i.tolist()
+            for row in np.flatnonzero(flagged).tolist():
+                k = with_lines[page_of[row]]
+                line, n_lines = index[row], len(all_spans[k])
+                span = all_spans[k][line]
+                findings[k].append(
                     Finding.at(
-                        doc.text,
+                        docs[k].text,
                         "boilerplate",
                         span.start,
                         span.end,
-                        prob[i],
-                        _reason(page.x[i], page.cues[i], i, n),
+                        prob_list[row],
+                        _reason(pages.x[row], pages.cues[row], line, n_lines),
                     )
                 )
-        tail_run = 0
-        for f in reversed(flagged):
-            if not f:
-                break
-            tail_run += 1
-        n_flagged = len(findings)
-        features = [
-            n_flagged / n,
-            flagged_chars / max(1.0, chars),
-            float(n_flagged),
-            float(thirds[0]),
-            float(thirds[1]),
-            float(thirds[2]),
-            max(prob),
-            _np_sum(prob) / n,
-            float(tail_run),
+        return [
+            Detection(self.name, tuple(row), tuple(found))
+            for row, found in zip(features.tolist(), findings, strict=True)
         ]
-        return self._detection(features, findings)
 
 
 def _reason(x: FloatArray, cues: list[tuple[str, str]], i: int, n: int) -> str:

@@ -12,19 +12,22 @@ logic (:func:`_textstat_words`), with pyphen for words outside cmudict as textst
 from __future__ import annotations
 
 import importlib.util
-import math
 import re
 import string
 from collections.abc import Sequence
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pipeline.config import ReadabilitySettings
 from pipeline.detectors.base import Detection, Detector
 from pipeline.text import Document
+
+FloatArray = NDArray[np.float64]
 
 if TYPE_CHECKING:
     from pyphen import Pyphen
@@ -40,13 +43,83 @@ _FEATURES = (
 _LANG = "en_US"  # textstat's default language
 
 _SENTENCE_RE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)  # textstat's sentence pattern
+# The sentences of :data:`_SENTENCE_RE` that have more than two whitespace-separated words,
+# without splitting each: a sentence starts at a word character (after a non-word one) and
+# runs to its first [.!?] (then its [.!?] run, which holds no space); its words number three
+# or more when two runs of non-spaces, each followed by spaces, come before a non-space. The
+# lookahead fails at every later start inside a shorter sentence (a suffix has no more words),
+# so the matches are the long sentences, one each.
+_LONG_SENTENCE_RE = re.compile(r"\b(?=[^.!?\s]+\s+[^.!?\s]+\s+\S)[^.!?]+", re.UNICODE)
 # textstat's remove_punctuation: drop apostrophes that do not open an English contraction
 # ending, then every other non-word character.
 _NONCONTRACTION_APOSTROPHE_RE = re.compile(r"\'(?!(?:[tsd]|ve|ll|re))")
 _PUNCTUATION_RE = re.compile(r"[^\w\s\']")
 _CACHE_MAX = 200_000  # distinct tokens remembered per process (feeds are Zipfian)
-_FIELD_BITS = 40
-_FIELD_MASK = (1 << _FIELD_BITS) - 1
+# Per-token facts packed in one int64: is a word, difficult at 2, difficult at 3 (bits 0-2),
+# its sentence-mark class (bits 3-5, see _mark_class) and its syllables (from bit 8); an
+# article's totals are sums of fields over its tokens (numpy, exact integers).
+_IS_WORD, _DIFF2, _DIFF3 = 1, 2, 4
+_MARK_SHIFT = 3
+_SYLLABLE_SHIFT = 8
+# _mark_class: 0, a word character and no sentence mark ([.!?]); 1, neither; 2, a mark
+# (+4 when a word character follows its last mark).
+_PLAIN, _MARK, _RESTARTS = 0, 2, 4
+_WORD_CHAR_RE = re.compile(r"\w")
+
+
+def _mark_class(token: str) -> int:
+    last = max(token.rfind("."), token.rfind("!"), token.rfind("?"))
+    if last < 0:
+        return _PLAIN if _WORD_CHAR_RE.search(token) else 1
+    return _MARK | (_RESTARTS if _WORD_CHAR_RE.search(token, last + 1) else 0)
+
+
+def _long_sentences(
+    marks: NDArray[np.int64], starts: NDArray[np.intp], ends: NDArray[np.intp]
+) -> NDArray[np.intp]:
+    """Per text (tokens ``starts[i]:ends[i]`` of the stacked whitespace tokens, of which
+    ``marks`` are the :func:`_mark_class` values): how many of textstat's sentences
+    (:data:`_SENTENCE_RE`) have more than two words (:data:`_LONG_SENTENCE_RE`), from the
+    tokens alone.
+
+    A sentence starts at a word character after a non-word one and runs to its first mark
+    (then its mark run, which holds no space); its words are the whitespace runs in it. So a
+    sentence starts in the first class-0 token after a text's start or a mark (or in the mark
+    token itself, after its last mark, when a word character follows), takes one word from
+    each following token and ends in the next mark token, which adds one (its part before the
+    mark, or the marks themselves); a sentence a token holds whole has one word."""
+    n_texts = len(starts)
+    mark_at = np.flatnonzero(marks & _MARK)
+    plain_at = np.append(np.flatnonzero(marks == _PLAIN), len(marks))  # (a sentinel)
+    text_of_mark = np.repeat(np.arange(n_texts), ends - starts)[mark_at]
+
+    def words_before(
+        end: NDArray[np.intp], prev: NDArray[np.intp], restarts: NDArray[np.bool_]
+    ) -> NDArray[np.intp]:
+        # Words of the sentence open just before token `end`: since the mark token `prev`
+        # (one word already if a sentence restarted in it), else since its first plain token.
+        first = plain_at[np.searchsorted(plain_at, prev + 1)]
+        out: NDArray[np.intp] = np.where(
+            restarts, end - prev, np.where(first < end, end - first, 0)
+        )
+        return out
+
+    follows = np.zeros(len(mark_at), dtype=np.bool_)  # the previous mark is in the same text
+    follows[1:] = text_of_mark[1:] == text_of_mark[:-1]
+    prev = np.where(follows, np.roll(mark_at, 1), starts[text_of_mark] - 1)
+    restarts = follows & (marks[np.where(follows, prev, 0)] & _RESTARTS > 0)
+    ended = words_before(mark_at, prev, restarts) + 1
+    counts = np.bincount(text_of_mark[ended > 2], minlength=n_texts)
+    # The sentence still open at each text's end (with no mark after it).
+    last = np.searchsorted(mark_at, ends) - 1
+    last_mark = mark_at[np.maximum(last, 0)] if len(mark_at) else starts - 1
+    has_mark = (last >= 0) & (last_mark >= starts)
+    prev = np.where(has_mark, last_mark, starts - 1)
+    padded = np.append(marks, 0)  # (index len(marks): no mark)
+    restarts = has_mark & (padded[np.where(has_mark, last_mark, len(marks))] & _RESTARTS > 0)
+    open_words = words_before(ends, prev, restarts)
+    out: NDArray[np.intp] = counts + (open_words > 2)
+    return out
 
 
 def _textstat_words(token: str) -> list[str]:
@@ -136,14 +209,6 @@ class ReadabilityDetector(Detector):
             self.easy_words_ = textstat_easy_words()
         self._token_stats = {}
 
-    @property
-    def _mean(self) -> list[float]:
-        return [float(v) for v in self.mean_]
-
-    @property
-    def _std(self) -> list[float]:
-        return [float(v) for v in self.std_]
-
     def feature_names(self) -> tuple[str, ...]:
         return (*_FEATURES, "atypicality")
 
@@ -166,51 +231,80 @@ class ReadabilityDetector(Detector):
         return (1, n, int(not easy and n >= 2), int(not easy and n >= 3))
 
     def _packed(self, token: str) -> int:
-        """:meth:`_stats` packed into one int, a field per :data:`_FIELD_BITS` bits, so that
-        an article's totals are one C-level ``sum`` over its tokens (exact: no field of a
-        sum can carry into the next below 2**40 tokens)."""
+        """:meth:`_stats` and :func:`_mark_class` packed into one int (see :data:`_IS_WORD`)."""
         is_word, syllables, diff2, diff3 = self._stats(token)
         return (
-            is_word | diff2 << _FIELD_BITS | diff3 << 2 * _FIELD_BITS | syllables << 3 * _FIELD_BITS
+            is_word * _IS_WORD
+            | diff2 * _DIFF2
+            | diff3 * _DIFF3
+            | _mark_class(token) << _MARK_SHIFT
+            | syllables << _SYLLABLE_SHIFT
         )
 
-    def profile(self, text: str) -> list[float]:
-        """The raw features: textstat's formulas (English; the difficult-word share counts
-        running words), from per-token statistics cached across articles."""
+    def _packed_tokens(self, tokens: list[str]) -> NDArray[np.int64]:
         cache_ = self._token_stats
         if len(cache_) > _CACHE_MAX:
             cache_.clear()
-        tokens = text.split()
-        if not tokens:
-            return [0.0] * len(_FEATURES)
         try:
-            packed = sum(map(cache_.__getitem__, tokens))
+            return np.fromiter(map(cache_.__getitem__, tokens), np.int64, len(tokens))
         except KeyError:
             for token in set(tokens).difference(cache_):
                 cache_[token] = self._packed(token)
-            packed = sum(map(cache_.__getitem__, tokens))
-        n_words = packed & _FIELD_MASK
-        if n_words == 0:
-            return [0.0] * len(_FEATURES)
-        diff2 = packed >> _FIELD_BITS & _FIELD_MASK
-        diff3 = packed >> 2 * _FIELD_BITS & _FIELD_MASK
-        syll = packed >> 3 * _FIELD_BITS
-        sentences = _SENTENCE_RE.findall(text)
-        n_sentences = max(1, sum(1 for s in sentences if len(s.split()) > 2))
+            return np.fromiter(map(cache_.__getitem__, tokens), np.int64, len(tokens))
+
+    def profile(self, text: str) -> list[float]:
+        """The raw features: textstat's formulas (English; the difficult-word share counts
+        running words)."""
+        out: list[float] = self._profiles([text])[0].tolist()
+        return out
+
+    def _profiles(self, texts: Sequence[str]) -> FloatArray:
+        """:meth:`profile` of each text: per-token statistics (cached across articles) of all
+        texts' whitespace tokens looked up at once, summed per text."""
+        token_lists = [text.split() for text in texts]
+        sizes = np.fromiter(map(len, token_lists), np.intp, len(texts))
+        ends = np.cumsum(sizes)
+        starts = ends - sizes
+        packed = self._packed_tokens(list(chain.from_iterable(token_lists)))
+
+        def per_text(values: NDArray[np.int64]) -> NDArray[np.int64]:
+            sums = np.zeros(len(values) + 1, dtype=np.int64)
+            np.cumsum(values, out=sums[1:])
+            out: NDArray[np.int64] = sums[ends] - sums[starts]
+            return out
+
+        n_words = per_text(packed & _IS_WORD)
+        diff2 = per_text((packed & _DIFF2) >> 1)
+        diff3 = per_text((packed & _DIFF3) >> 2)
+        syll = per_text(packed >> _SYLLABLE_SHIFT)
+        marks = (packed >> _MARK_SHIFT) & 7
+        n_sentences = np.maximum(1, _long_sentences(marks, starts, ends))
+        words = np.maximum(n_words, 1)
         words_per_sentence = n_words / n_sentences
-        syllables_per_word = syll / n_words
-        return [
-            206.835 - 1.015 * words_per_sentence - 84.6 * syllables_per_word,  # Flesch
-            0.4 * (words_per_sentence + 100.0 * diff3 / n_words),  # Gunning fog
-            words_per_sentence,
-            syllables_per_word,
-            diff2 / n_words,
-        ]
+        syllables_per_word = syll / words
+        profiles = np.column_stack(
+            [
+                206.835 - 1.015 * words_per_sentence - 84.6 * syllables_per_word,  # Flesch
+                0.4 * (words_per_sentence + 100.0 * diff3 / words),  # Gunning fog
+                words_per_sentence,
+                syllables_per_word,
+                diff2 / words,
+            ]
+        )
+        profiles[n_words == 0] = 0.0
+        return profiles
 
     def detect(self, doc: Document) -> Detection:
-        profile = self.profile(doc.text)
-        # Plain floats: the same IEEE arithmetic as numpy's, without its per-call overhead.
-        z = [abs((x - m) / s) for x, m, s in zip(profile, self._mean, self._std, strict=True)]
-        worst = math.nan if any(math.isnan(v) for v in z) else max(z)
-        atypicality = 0.0 if math.isnan(worst) else min(1.0, worst / (2 * 1.96))
-        return self._detection([*profile, atypicality], [])
+        return self.detect_batch([doc])[0]
+
+    def detect_batch(self, docs: Sequence[Document]) -> list[Detection]:
+        """Each document's profile, then the z-scores of all of them in one array operation
+        (elementwise: the same IEEE arithmetic as per article)."""
+        if not docs:
+            return []
+        profiles = self._profiles([doc.text for doc in docs])
+        z = np.abs((profiles - self.mean_) / self.std_)
+        worst = z.max(axis=1)  # NaN where any z-score is
+        atypicality = np.where(np.isnan(worst), 0.0, np.minimum(1.0, worst / (2 * 1.96)))
+        rows = np.column_stack([profiles, atypicality]).tolist()
+        return [Detection(self.name, tuple(row)) for row in rows]
