@@ -54,7 +54,7 @@ _LONG_SENTENCE_RE = re.compile(r"\b(?=[^.!?\s]+\s+[^.!?\s]+\s+\S)[^.!?]+", re.UN
 # ending, then every other non-word character.
 _NONCONTRACTION_APOSTROPHE_RE = re.compile(r"\'(?!(?:[tsd]|ve|ll|re))")
 _PUNCTUATION_RE = re.compile(r"[^\w\s\']")
-_CACHE_MAX = 200_000  # distinct tokens remembered per process (feeds are Zipfian)
+_CACHE_MAX = 200_000  # distinct tokens (and words) remembered per process (feeds are Zipfian)
 # Per-token facts packed in one int64: is a word, difficult at 2, difficult at 3 (bits 0-2),
 # its sentence-mark class (bits 3-5, see _mark_class) and its syllables (from bit 8); an
 # article's totals are sums of fields over its tokens (numpy, exact integers).
@@ -182,6 +182,7 @@ class ReadabilityDetector(Detector):
         self.syllables_ = cmudict_syllables() if syllables is None else syllables
         self.easy_words_ = textstat_easy_words() if easy_words is None else easy_words
         self._token_stats: dict[str, int] = {}  # token -> packed stats
+        self._word_stats: dict[str, tuple[int, int, int, int]] = {}  # stripped word -> stats
 
     @classmethod
     def build(
@@ -208,6 +209,7 @@ class ReadabilityDetector(Detector):
         if self.easy_words_ is None:
             self.easy_words_ = textstat_easy_words()
         self._token_stats = {}
+        self._word_stats = {}
 
     def feature_names(self) -> tuple[str, ...]:
         return (*_FEATURES, "atypicality")
@@ -226,9 +228,19 @@ class ReadabilityDetector(Detector):
         word = token.strip(_PUNCT).lower()
         if not word:
             return (0, 0, 0, 0)
-        n = self.syllable_count(word)
-        easy = word in self.easy_words_
-        return (1, n, int(not easy and n >= 2), int(not easy and n >= 3))
+        # Tokens ("Said", "said,", "said.") share their word's statistics: a new token of a
+        # known word costs no syllable count (pyphen's is ~20 us).
+        stats = self._word_stats.get(word)
+        if stats is None:
+            n = self.syllable_count(word)
+            easy = word in self.easy_words_
+            stats = self._word_stats[word] = (
+                1,
+                n,
+                int(not easy and n >= 2),
+                int(not easy and n >= 3),
+            )
+        return stats
 
     def _packed(self, token: str) -> int:
         """:meth:`_stats` and :func:`_mark_class` packed into one int (see :data:`_IS_WORD`)."""
@@ -245,6 +257,7 @@ class ReadabilityDetector(Detector):
         cache_ = self._token_stats
         if len(cache_) > _CACHE_MAX:
             cache_.clear()
+            self._word_stats.clear()
         try:
             return np.fromiter(map(cache_.__getitem__, tokens), np.int64, len(tokens))
         except KeyError:
