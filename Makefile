@@ -49,7 +49,7 @@ evaluate: eval-data corpus/generated/train.jsonl
 clean-venv:
 	rm -rf $(VENV)
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev corpus/generated/train.jsonl
 	$(BIN)/python benchmarks/bench.py
 
 # Recompile models/unspun.runtime.pkl.gz from models/unspun.joblib (`make train` does it too);

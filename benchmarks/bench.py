@@ -1,18 +1,26 @@
 """``make bench``: scoring speed, start-up time and peak memory, beside jusText.
 
-Articles are held-out (test-split) BBC articles of 2-3 KB, written as one JSONL feed. The
-scoring rate is measured in-process after the model is loaded (start-up is measured on its
-own: median wall and user CPU time of five ``unspun score`` runs on one article); jusText runs
-on the same articles (one ``<p>`` per line), boilerplate removal only. The whole command's rate
-after start-up (``command_articles_per_s_jobs1``: a 2,000-article feed read twice, related links,
-scoring and writing, minus the start-up time) is the user's figure; the in-process rate is the
-scoring alone. Peak RSS is that of a ``unspun score`` child process over the whole feed.
+The feed is what unspun is for: 5,000 *distinct* scraped-style articles of 2-3 KB (every
+corpus variant: clean, spun, with pasted paragraphs, with boilerplate; ``make corpus``),
+scored once from a fresh process, so the detectors' per-process caches (syllable counts,
+token tables) start empty as they do on a real feed; repeating a few hundred articles would
+measure warm caches only. Rates are after start-up:
+
+- ``command_articles_per_s_jobs1``: the whole ``unspun score FEED --output FILE`` (reading the
+  feed twice, related links, scoring, writing), wall time minus the start-up time;
+- ``unspun_articles_per_cpu_s``: scoring alone, in-process, one pass (process CPU time);
+- ``justext_articles_per_cpu_s``: jusText on the same articles (one ``<p>`` per line),
+  boilerplate removal only, one pass.
+
+Start-up is the median wall and user CPU time of five ``unspun score`` runs on one article.
+Peak RSS is that of the ``unspun score`` child process over the whole feed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import resource
 import subprocess
 import sys
@@ -25,10 +33,13 @@ import justext
 from pipeline.article import Article
 from pipeline.runtime_model import load_runtime_model
 from pipeline.scoring import Scorer
+from pipeline.training.corpus import read_corpus
 from pipeline.training.sources import bbc_articles
 from pipeline.training.splits import split_of
 
 OUT = Path(__file__).resolve().parent / "results.json"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "generated"
+FEED_ARTICLES = 5_000
 
 
 def articles(n: int = 400) -> list[str]:
@@ -37,17 +48,26 @@ def articles(n: int = 400) -> list[str]:
     return (sized * (n // max(1, len(sized)) + 1))[:n]
 
 
-def rate(fn: object, texts: list[str], rounds: int = 3) -> tuple[float, float]:
-    """Articles per second of wall time and of this process's CPU time, best of ``rounds``
-    passes over ``texts`` (the CPU rate is the steadier one when other work shares the
-    machine; single passes on this VM drift by 10-15% even when it is quiet)."""
-    walls, cpus = [], []
-    for _ in range(rounds):
-        start, cpu = time.perf_counter(), time.process_time()
-        fn(texts)  # type: ignore[operator]
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu)
-    return len(texts) / min(walls), len(texts) / min(cpus)
+def feed(n: int = FEED_ARTICLES) -> list[str]:
+    """``n`` distinct corpus texts of 2-3 KB, all variants and splits, in a fixed shuffle."""
+    texts = {
+        r.text
+        for split in ("train", "dev", "test")
+        for r in read_corpus(CORPUS, split)
+        if 2000 <= len(r.text.encode()) <= 3000
+    }
+    ordered = sorted(texts)
+    random.Random(0).shuffle(ordered)
+    if len(ordered) < n:
+        raise SystemExit(f"bench: only {len(ordered)} corpus articles of 2-3 KB (make corpus)")
+    return ordered[:n]
+
+
+def cpu_rate(fn: object, texts: list[str]) -> float:
+    """Articles per second of this process's CPU time, one pass over ``texts``."""
+    cpu = time.process_time()
+    fn(texts)  # type: ignore[operator]
+    return len(texts) / (time.process_time() - cpu)
 
 
 def peak_rss_mb(n_articles: int) -> float:
@@ -71,10 +91,10 @@ def peak_rss_mb(n_articles: int) -> float:
 
 
 def main() -> None:
-    texts = articles()
-    scorer = Scorer(load_runtime_model())  # what `unspun score` loads
-    scorer.score_batch([Article("warm", texts[0])])
-    unspun_rate, unspun_cpu_rate = rate(
+    texts = feed()
+    scorer = Scorer(load_runtime_model())  # what `unspun score` loads, caches empty
+    scorer.score_batch([Article("warm", "A first article starts the tables. " * 20)])
+    unspun_cpu_rate = cpu_rate(
         lambda ts: list(scorer.records(Article(str(i), t) for i, t in enumerate(ts))), texts
     )
     stoplist = justext.get_stoplist("English")
@@ -88,7 +108,7 @@ def main() -> None:
             )
             justext.justext(html.encode(), stoplist)
 
-    justext_rate, justext_cpu_rate = rate(run_justext, texts)
+    justext_cpu_rate = cpu_rate(run_justext, texts)
     exe = str(Path(sys.executable).with_name("unspun"))
     with tempfile.TemporaryDirectory() as tmp:
         one = Path(tmp) / "one.txt"
@@ -101,34 +121,36 @@ def main() -> None:
             walls.append(time.perf_counter() - start)
             cpus.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before)
         startup, startup_cpu = sorted(walls)[2], sorted(cpus)[2]
-        feed = Path(tmp) / "feed.jsonl"
-        feed.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts * 5))
+        path = Path(tmp) / "feed.jsonl"
+        path.write_text(
+            "".join(json.dumps({"id": f"a{i}", "text": t}) + "\n" for i, t in enumerate(texts))
+        )
         walls_by_jobs = {}
         for jobs in (1, 2):  # whole command, start-up included: the --jobs speed-up
             out = str(Path(tmp) / "out.jsonl")
             start = time.perf_counter()
             subprocess.run(
-                [exe, "score", str(feed), "--quiet", "--jobs", str(jobs), "--output", out],
+                [exe, "score", str(path), "--quiet", "--jobs", str(jobs), "--output", out],
                 check=True,
             )
             walls_by_jobs[jobs] = time.perf_counter() - start
             if jobs == 1:
                 peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    n = len(texts)
     result = {
-        "articles": len(texts),
-        "mean_bytes": round(sum(len(t.encode()) for t in texts) / len(texts)),
-        "unspun_articles_per_s_jobs1": round(unspun_rate, 1),
+        "articles": n,
+        "mean_bytes": round(sum(len(t.encode()) for t in texts) / n),
+        "command_articles_per_s_jobs1": round(n / (walls_by_jobs[1] - startup), 1),
+        "command_articles_per_s_jobs2": round(n / (walls_by_jobs[2] - startup), 1),
         "unspun_articles_per_cpu_s": round(unspun_cpu_rate, 1),
-        "justext_articles_per_s": round(justext_rate, 1),
         "justext_articles_per_cpu_s": round(justext_cpu_rate, 1),
         "ratio_vs_justext": round(unspun_cpu_rate / justext_cpu_rate, 2),
+        "command_ratio_vs_justext": round(n / (walls_by_jobs[1] - startup) / justext_cpu_rate, 2),
         "startup_s": round(startup, 2),
         "startup_user_cpu_s": round(startup_cpu, 2),
-        "peak_rss_mb_feed_of_2000": round(peak_mb, 1),
-        "feed_of_2000_wall_s_jobs1": round(walls_by_jobs[1], 1),
-        # The whole command (reading twice, related links, scoring, writing) after start-up.
-        "command_articles_per_s_jobs1": round(5 * len(texts) / (walls_by_jobs[1] - startup), 1),
-        "feed_of_2000_wall_s_jobs2": round(walls_by_jobs[2], 1),
+        f"peak_rss_mb_feed_of_{n}": round(peak_mb, 1),
+        f"feed_of_{n}_wall_s_jobs1": round(walls_by_jobs[1], 1),
+        f"feed_of_{n}_wall_s_jobs2": round(walls_by_jobs[2], 1),
         "speedup_jobs2": round(walls_by_jobs[1] / walls_by_jobs[2], 2),
     }
     write(result)
