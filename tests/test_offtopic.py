@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from pipeline.config import load_settings
+from pipeline.detectors import offtopic
 from pipeline.detectors.offtopic import (
     _ENTITY_RES,
     _NAME_RE,
@@ -16,9 +17,11 @@ from pipeline.detectors.offtopic import (
     OfftopicDetector,
     _entities,
     _loo_median,
+    _lowers_apart,
+    _names,
     cue_line,
 )
-from pipeline.text import Document, word_re
+from pipeline.text import Document, DocumentBatch, scan_batch, scanned, word_re
 from pipeline.training.insertions import (
     INSERTION_STYLES,
     build_offtopic,
@@ -157,6 +160,8 @@ def _batch_texts(test_articles: list[SourceArticle]) -> list[str]:
     texts += [t.replace("\n", "\r\n") for t in texts[:10]]
     texts += [t.replace(". ", ".  ").replace(", ", ",\t") for t in texts[5:15]]
     texts += [t.replace("e", "é").replace("a", "ä") for t in texts[15:20]]
+    # Read from Document.paragraph_words: lowering changes the length, or depends on context.
+    texts += [t.replace(" the ", " the İstanbul ΟΔΟΣ ") for t in texts[20:25]]
     texts += ["", "One line only.", "Title\n\nOne paragraph of text here.\n\nAnother one."]
     return texts
 
@@ -176,6 +181,11 @@ def test_detect_batch_is_detect_of_each_whatever_the_batch(
             found = detector.detect_batch([Document(texts[i]) for i in part])
             batched.update(zip(part, found, strict=True))
         assert [batched[i] for i in range(len(texts))] == one_by_one, size
+    # As scoring calls it: one DocumentBatch, whose scan is shared with the other detectors.
+    shared = DocumentBatch(Document(texts[i]) for i in order)
+    assert dict(zip(order, detector.detect_batch(shared), strict=True)) == dict(
+        enumerate(one_by_one)
+    )
 
 
 def test_judge_batch_is_judge_of_each(
@@ -206,6 +216,93 @@ def test_names_found_from_capitals_are_the_names_found_after_spaces(
             assert _NAME_RE.findall(text, p.start, p.end) == expected, p.text
             checked += len(expected)
     assert checked > 1000
+
+
+# -- words and names from the batch's scan -------------------------------------------------
+
+_ODD = [*"σςıßéÉǅǄⒶﬁ١\u0307\u0301\u00a0\u2028£€—“”…’‘_×ÀÞ", "\ud800"]
+_APART = [*"Σİ"]  # lowered to another length (İ) or by context (Σ)
+_PLAIN = [*"aZeQ09", " ", " ", "  ", "\t", "-", "'", "’", ",", ".", "%", ")", "\n", "\n\n", "\r\n"]
+_WORDS = ["Amazon", "the", "police", "Zürich", "Émile", "Ωμέγα", "O’Neil", "Jean-Luc"]
+
+
+def _odd_texts(n: int) -> list[str]:
+    """Texts of words, odd characters (as in tests/test_text_fastpath.py) and separators: a
+    third without odd characters, a third with, a third with Σ and İ besides."""
+    rng = random.Random(2)
+    out = []
+    for i in range(n):
+        odd = [[], _ODD, _ODD + _APART][i % 3]
+        parts = []
+        for _ in range(rng.randint(5, 300)):
+            r = rng.random()
+            pool = _WORDS if r < 0.3 else _PLAIN if r < 0.8 or not odd else odd
+            parts.append(rng.choice(pool))
+        out.append("".join(parts))
+    return out
+
+
+def _scan_texts(test_articles: list[SourceArticle]) -> list[str]:
+    texts = [seed_text(p) for p in ("000", "001", "002", "003", "004")]
+    texts += [a.text for a in test_articles[:40]]
+    texts += [t.replace("\n", "\r\n") for t in texts[:10]]
+    texts += [t.replace(". ", ".  ").replace(", ", ",\t") for t in texts[5:15]]
+    return texts + _odd_texts(400)
+
+
+def test_words_from_the_scan_are_each_paragraphs_words(
+    detector: OfftopicDetector, test_articles: list[SourceArticle]
+) -> None:
+    """The scan's lower-cased tokens stand for Document.paragraph_words (which tokenises the
+    lower-cased text) except in the documents with a character lowered apart, which read
+    paragraph_words themselves: either way each paragraph gets exactly its words."""
+    texts = _scan_texts(test_articles)
+    docs = DocumentBatch(Document(t) for t in texts)
+    found = detector._words(docs, scanned(docs))
+    spelled = [*found.scan.low_words, *found.extra]
+    checked = 0
+    for a, doc in enumerate(docs):
+        if len(doc.paragraphs) <= 2:
+            continue
+        for k, expected in enumerate(doc.paragraph_words, start=found.par_first[a]):
+            got = [spelled[i] for i in found.ids[found.lo[k] : found.hi[k]].tolist()]
+            assert got == expected, (a, k)
+            checked += len(expected)
+    assert found.fallback == {a for a, t in enumerate(texts) if "Σ" in t or "İ" in t}
+    assert 50 < len(found.fallback) < len(texts) // 2 and checked > 20_000
+    assert [c for c in "ΣσςİıßéÉǅǄⒶﬁ١\u0307’_×" if _lowers_apart(ord(c))] == ["Σ", "İ"]
+
+
+def test_names_from_the_scan_are_the_names_by_pattern(test_articles: list[SourceArticle]) -> None:
+    texts = _scan_texts(test_articles)
+    scan = scan_batch(texts)
+    token_at = np.ascontiguousarray(scan.at)
+    checked = 0
+    for a, text in enumerate(texts):
+        entity_re = _ENTITY_RES[word_re(text)]
+        for p in Document(text).paragraphs:
+            lo, hi = np.searchsorted(scan.at, [scan.offsets[a] + p.start, scan.offsets[a] + p.end])
+            tokens = np.arange(lo, hi)
+            named = tokens[_names(scan, token_at, tokens)]
+            got = [scan.words[w] for w in scan.word[named].tolist()]
+            expected = _entities(text, p.start, p.end, entity_re)
+            assert got == expected, p.text
+            checked += len(expected)
+    assert checked > 2000
+
+
+def test_detections_from_the_scan_are_those_from_paragraph_words(
+    detector: OfftopicDetector, test_articles: list[SourceArticle], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every document read the way the few fallback documents are (paragraph_words, names by
+    pattern) gives the same detections and judgements, bit for bit."""
+    texts = _scan_texts(test_articles)
+    fast = detector.detect_batch(DocumentBatch(Document(t) for t in texts))
+    fast_judged = detector.judge_batch([Document(t) for t in texts])
+    assert sum(len(d.findings) for d in fast) > 10
+    monkeypatch.setattr(offtopic, "_fallback_docs", lambda scan: list(range(len(scan))))
+    assert detector.detect_batch(DocumentBatch(Document(t) for t in texts)) == fast
+    assert detector.judge_batch([Document(t) for t in texts]) == fast_judged
 
 
 def test_loo_median_is_the_median_of_the_others() -> None:

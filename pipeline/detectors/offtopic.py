@@ -29,7 +29,21 @@ import numpy.typing as npt
 from pipeline.article import Finding
 from pipeline.config import OfftopicSettings
 from pipeline.detectors.base import Detection, Detector
-from pipeline.text import ASCII_WORD_RE, UNICODE_WORD_RE, Document, Paragraph, word_re, words
+from pipeline.text import (
+    ALNUM,
+    ASCII_WORD_RE,
+    JOIN,
+    UNICODE_WORD_RE,
+    Document,
+    DocumentBatch,
+    Paragraph,
+    ScanBatch,
+    char_class,
+    scan_batch,
+    scanned,
+    word_re,
+    words,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -65,6 +79,8 @@ _SIM_SMOOTH = 0.02
 # Articles evaluated together: enough that numpy's per-call cost is spread thin, few enough
 # that the flat arrays (about 60 KB per article each) stay in the CPU caches.
 _CHUNK = 32
+# Documents scanned together when they do not come as one DocumentBatch (as scoring's batches).
+_SCAN_BATCH = 256
 _HEADING_WORDS = (3, 20)
 _HEADING_END_RE = re.compile(r"[.!?:;,\"”’)]\s*$")
 
@@ -144,6 +160,7 @@ class OfftopicDetector(Detector):
         self.default_idf = float(default_idf)
         # Rounded to float16 (how they are pickled) so a loaded model scores identically.
         self.topics_ = np.asarray(topics, dtype=np.float16).astype(np.float32)
+        self.topics64_ = self.topics_.astype(np.float64)  # as the projection reads them
         if self.topics_.ndim != 2 or self.topics_.shape[0] != len(vocab) != len(self.idf_):
             raise ValueError("offtopic: vocab, idf and topic vectors disagree")
         self.coef_ = np.asarray(coef, dtype=float)
@@ -153,11 +170,13 @@ class OfftopicDetector(Detector):
         """Topic vectors travel as float16 (half the model's size), are used as float32."""
         state = dict(self.__dict__)
         state["topics_"] = self.topics_.astype(np.float16)
+        state.pop("topics64_", None)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self.topics_ = np.asarray(self.topics_, dtype=np.float32)
+        self.topics64_ = self.topics_.astype(np.float64)
 
     # -- building -------------------------------------------------------------------------
 
@@ -247,15 +266,18 @@ class OfftopicDetector(Detector):
         return self.detect_batch([doc])[0]
 
     def detect_batch(self, docs: Sequence[Document]) -> list[Detection]:
-        """Each document's detection, from one :meth:`_evaluate` per :data:`_CHUNK`
-        documents."""
+        """Each document's detection: its words from the batch's shared scan (:meth:`_read`;
+        no second tokenisation), then one :meth:`_evaluate` per :data:`_CHUNK` documents."""
         out: list[Detection] = []
-        for start in range(0, len(docs), _CHUNK):
-            out.extend(self._detect_chunk(docs[start : start + _CHUNK]))
+        for group, found in self._read(docs):
+            for start in range(0, len(group), _CHUNK):
+                out.extend(self._detect_chunk(group[start : start + _CHUNK], found, start))
         return out
 
-    def _detect_chunk(self, docs: Sequence[Document]) -> list[Detection]:
-        batch = self._evaluate(docs)
+    def _detect_chunk(
+        self, docs: Sequence[Document], found: _Words, first_doc: int
+    ) -> list[Detection]:
+        batch = self._evaluate(docs, found, first_doc)
         threshold = self.settings.paragraph_threshold
         cue_score = self.settings.cue_score
         scores = batch.scores.tolist()
@@ -309,15 +331,17 @@ class OfftopicDetector(Detector):
         return self.judge_batch([doc])[0]
 
     def judge_batch(self, docs: Sequence[Document]) -> list[list[ParagraphJudgement]]:
-        """:meth:`judge` of each document, from one :meth:`_evaluate` per :data:`_CHUNK`
-        documents."""
+        """:meth:`judge` of each document, read as :meth:`detect_batch` reads them."""
         out: list[list[ParagraphJudgement]] = []
-        for start in range(0, len(docs), _CHUNK):
-            out.extend(self._judge_chunk(docs[start : start + _CHUNK]))
+        for group, found in self._read(docs):
+            for start in range(0, len(group), _CHUNK):
+                out.extend(self._judge_chunk(group[start : start + _CHUNK], found, start))
         return out
 
-    def _judge_chunk(self, docs: Sequence[Document]) -> list[list[ParagraphJudgement]]:
-        batch = self._evaluate(docs)
+    def _judge_chunk(
+        self, docs: Sequence[Document], found: _Words, first_doc: int
+    ) -> list[list[ParagraphJudgement]]:
+        batch = self._evaluate(docs, found, first_doc)
         out: list[list[ParagraphJudgement]] = []
         for a, doc in enumerate(docs):
             judgements: list[ParagraphJudgement] = []
@@ -343,9 +367,72 @@ class OfftopicDetector(Detector):
             out.append(judgements)
         return out
 
-    def _evaluate(self, docs: Sequence[Document]) -> _Batch:
+    def _read(self, docs: Sequence[Document]) -> Iterator[tuple[Sequence[Document], _Words]]:
+        """The documents in groups, each with its :class:`_Words`: a
+        :class:`~pipeline.text.DocumentBatch` as one group on its shared scan, other sequences
+        :data:`_SCAN_BATCH` documents at a time."""
+        if isinstance(docs, DocumentBatch):
+            yield docs, self._words(docs, scanned(docs))
+            return
+        for start in range(0, len(docs), _SCAN_BATCH):
+            group = docs[start : start + _SCAN_BATCH]
+            yield group, self._words(group, scan_batch([doc.text for doc in group]))
+
+    def _words(self, docs: Sequence[Document], scan: ScanBatch) -> _Words:
+        """Each paragraph's words as ids of lower-cased words, and the model's vocabulary
+        index of each id: from the scan's tokens (a paragraph's words are the tokens that start
+        in it), one look-up per distinct word of the batch.
+
+        :attr:`pipeline.text.Document.paragraph_words` tokenises the lower-cased text; the
+        scan tokenises the text as written and lower-cases each word. The two agree unless a
+        character lowers to another length, into another class of the tokenizer, or by its
+        context (capital sigma): the few documents holding such a character
+        (:func:`_lowers_apart`: only Σ and İ in Python's Unicode data) read their paragraph
+        words as before, their words given ids past the scan's."""
+        offsets = scan.offsets.tolist()
+        starts: list[int] = []
+        ends: list[int] = []
+        par_first = [0]
+        for doc, offset in zip(docs, offsets, strict=False):
+            paragraphs = doc.paragraphs
+            starts.extend([offset + p.start for p in paragraphs])
+            ends.extend([offset + p.end for p in paragraphs])
+            par_first.append(len(starts))
+        token_at = np.ascontiguousarray(scan.at)
+        lo: list[int] = np.searchsorted(token_at, starts).tolist()
+        hi: list[int] = np.searchsorted(token_at, ends).tolist()
+        ids = scan.low.take(scan.word)
+        low_index = scan.low_index
+        n_low = len(scan.low_words)
+        extra: dict[str, int] = {}  # words of the fallback documents the scan lacks
+        fallback = _fallback_docs(scan)
+        if fallback:
+            more: list[int] = []
+            n_scan = len(ids)
+            for a in fallback:
+                doc = docs[a]
+                if len(doc.paragraphs) <= 2:  # never judged
+                    continue
+                for k, pw in enumerate(doc.paragraph_words, start=par_first[a]):
+                    lo[k] = n_scan + len(more)
+                    for w in pw:
+                        i = low_index.get(w)
+                        more.append(extra.setdefault(w, n_low + len(extra)) if i is None else i)
+                    hi[k] = n_scan + len(more)
+            ids = np.concatenate([ids, np.asarray(more, dtype=np.int64)])
+        vocab = np.fromiter(
+            map(self.vocab.get, chain(scan.low_words, extra), repeat(-1)),
+            np.int64,
+            n_low + len(extra),
+        )
+        return _Words(
+            scan, token_at, ids, vocab, par_first, lo, hi, frozenset(fallback), low_index, extra
+        )
+
+    def _evaluate(self, docs: Sequence[Document], found: _Words, first_doc: int) -> _Batch:
         """Cue lines, candidates, and the :data:`PARAGRAPH_FEATURES` and score of every
-        candidate paragraph of ``docs`` (one row each, article after article).
+        candidate paragraph of ``docs`` (documents ``first_doc`` on of ``found``; one row per
+        candidate, article after article).
 
         What the paragraphs need is laid out for all articles in flat arrays, so that each
         step is one numpy call. An article's words get columns in order of first occurrence
@@ -360,113 +447,130 @@ class OfftopicDetector(Detector):
         rounds a row differently within another stack of rows.
         """
         min_words = self.settings.min_words
+        lo_all, hi_all, par_first = found.lo, found.hi, found.par_first
         cues_all: list[list[str | None]] = []
         cands_all: list[list[int]] = []
         first_row: list[int] = []
-        judged: list[_Judged] = []
-        col_iters: list[Iterator[int]] = []  # per judged article: its occurrences' columns
-        par_len: list[int] = []  # per non-cue paragraph of a judged article, in order:
-        par_own: list[int] = []  # where its words count: its own row (-1: not a candidate),
-        par_first: list[int] = []  # the two title-plus-lead vectors (-1: not part of it),
-        par_other: list[int] = []
-        par_total: list[int] = []  # and the article's totals
-        row_p: list[int] = []  # per candidate row: V + 1 of its article,
-        row_t: list[int] = []  # its article's start in the per-article (V + 1) buffers,
-        row_other: list[int] = []  # whether its lead vector is the second one
+        judged: list[int] = []  # the judged documents (at least two candidates)
+        n_cands: list[int] = []  # ... and their number of candidates
+        kept_lo: list[int] = []  # per non-cue paragraph of a judged document, in order: its
+        kept_hi: list[int] = []  # words in found.ids,
+        kept_row: list[int] = []  # its candidate row (-1: not a candidate),
+        kept_lead: list[int] = []  # title-plus-lead vectors it is in (1: first's, 2: others'),
+        kept_doc: list[int] = []  # its judged document
         log_n: list[float] = []
-        n_rows = s_size = t_size = 0
-        for doc in docs:
+        n_rows = 0
+        for k, doc in enumerate(docs):
             paragraphs = doc.paragraphs
             cues = [_paragraph_cue(p) for p in paragraphs]
             cues_all.append(cues)
             first_row.append(n_rows)
             candidates: list[int] = []
             if len(paragraphs) > 2:
-                pw = doc.paragraph_words
+                p0 = par_first[first_doc + k]
+                lo = lo_all[p0 : p0 + len(paragraphs)]
+                hi = hi_all[p0 : p0 + len(paragraphs)]
                 candidates = [
                     i
                     for i in range(1, len(paragraphs))
-                    if cues[i] is None and len(pw[i]) >= min_words
+                    if cues[i] is None and hi[i] - lo[i] >= min_words
                 ]
             if len(candidates) < 2:
                 cands_all.append([])
                 continue
             cands_all.append(candidates)
             rows = [i for i in range(len(paragraphs)) if cues[i] is None]
-            kept = [pw[i] for i in rows]
-            local = dict(zip(dict.fromkeys(chain.from_iterable(kept)), count()))
-            col_iters.append(map(local.__getitem__, chain.from_iterable(kept)))
-            n = len(candidates)
-            p_len = len(local) + 1
-            judged.append(_Judged(doc, candidates, pw, local, n_rows, s_size, t_size))
-            own = {i: s_size + k * p_len + 1 for k, i in enumerate(candidates)}
-            first, second = candidates[0], candidates[1]
-            par_len.extend(map(len, kept))
-            par_own.extend([own.get(i, -1) for i in rows])
-            par_total.extend([t_size + 1] * len(rows))
+            row_of = dict(zip(candidates, count(n_rows)))
             # Title plus lead: the first candidate, or the second one for the first itself.
-            at_first = [-1] * len(rows)
-            at_other = [-1] * len(rows)
-            if rows[0] == 0:
-                at_first[0] = at_other[0] = t_size + 1
-            at_first[rows.index(second)] = at_other[rows.index(first)] = t_size + 1
-            par_first.extend(at_first)
-            par_other.extend(at_other)
-            row_p.extend([p_len] * n)
-            row_t.extend([t_size] * n)
-            row_other.extend([0] + [1] * (n - 1))
+            lead = {0: 3, candidates[1]: 1, candidates[0]: 2}
+            kept_lo.extend([lo[i] for i in rows])
+            kept_hi.extend([hi[i] for i in rows])
+            kept_row.extend([row_of.get(i, -1) for i in rows])
+            kept_lead.extend([lead.get(i, 0) for i in rows])
+            kept_doc.extend([len(judged)] * len(rows))
+            judged.append(k)
+            n = len(candidates)
+            n_cands.append(n)
             log_n.extend([math.log(n)] * n)
             n_rows += n
-            s_size += n * p_len
-            t_size += p_len
         features = np.zeros((n_rows, len(PARAGRAPH_FEATURES)))
         if not n_rows:
             empty = np.zeros(0)
             return _Batch(cues_all, cands_all, first_row, features, empty, np.ones(len(docs)))
+        n_judged = len(judged)
+
+        # The kept paragraphs' words, and each one's column: the rank of its first occurrence
+        # among the first occurrences of its document's words (one sort of document and word).
+        start_at = np.asarray(kept_lo, dtype=np.int64)
+        lengths = np.asarray(kept_hi, dtype=np.int64) - start_at
+        kept_start = np.zeros(len(lengths), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=kept_start[1:])
+        n_tok = int(kept_start[-1] + lengths[-1])
+        place = np.arange(n_tok, dtype=np.int64)
+        tok = place + np.repeat(start_at - kept_start, lengths)
+        ids = found.ids.take(tok)
+        doc_of = np.repeat(np.asarray(kept_doc, dtype=np.int64), lengths)
+        key = doc_of * len(found.vocab) + ids
+        shift = n_tok.bit_length()
+        if (n_judged * len(found.vocab)).bit_length() + shift < 63:
+            packed = (key << shift) | place
+            packed.sort()
+            order = packed & ((1 << shift) - 1)
+            key = packed >> shift
+        else:
+            order = np.argsort(key, kind="stable")
+            key = key.take(order)
+        new = np.empty(n_tok, dtype=np.bool_)
+        new[0] = True
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        first_of = np.empty(n_tok, dtype=np.int64)
+        first_of[order] = order[np.flatnonzero(new)].take(np.cumsum(new) - 1)
+        is_first = first_of == place
+        firsts = np.flatnonzero(is_first)  # each document's words in order of first occurrence
+        # Where each word counts in the per-document (V + 1) arrays: 1 + its column.
+        slot = (np.cumsum(is_first) - 1).take(first_of) + doc_of + 1
+        article_of = doc_of.take(firsts)
+        p_article = np.bincount(article_of, minlength=n_judged) + 1
+        t_starts = np.zeros(n_judged, dtype=np.int64)
+        np.cumsum(p_article[:-1], out=t_starts[1:])
+        t_size = int(t_starts[-1] + p_article[-1])
+        group = np.repeat(np.arange(n_judged, dtype=np.int64), n_cands)
+        p_row = p_article.take(group)
+        starts = np.zeros(n_rows, dtype=np.int64)
+        np.cumsum(p_row[:-1], out=starts[1:])
+        s_size = int(starts[-1] + p_row[-1])
+        row_t = t_starts.take(group)
 
         # Counts: own rows by occurrence, rest rows as totals minus own; and per article the
         # two title-plus-lead vectors (a candidate's lead row is one of them).
-        lengths = np.asarray(par_len, dtype=np.int64)
-        occ_col = np.fromiter(chain.from_iterable(col_iters), np.int64, int(lengths.sum()))
-
-        def at(bases: list[int]) -> npt.NDArray[np.int64]:
-            where = np.repeat(np.asarray(bases, dtype=np.int64), lengths)
-            return (where + occ_col)[where >= 0]
-
-        own_counts = np.bincount(at(par_own), minlength=s_size)
-        totals = np.bincount(at(par_total), minlength=t_size)
+        tok_row = np.repeat(np.asarray(kept_row, dtype=np.int64), lengths)
+        own = np.flatnonzero(tok_row >= 0)
+        own_counts = np.bincount(
+            (starts - row_t).take(tok_row.take(own)) + slot.take(own), minlength=s_size
+        )
+        totals = np.bincount(slot, minlength=t_size)
+        tok_lead = np.repeat(np.asarray(kept_lead, dtype=np.int64), lengths)
         leads = np.stack(
             [
-                np.bincount(at(par_first), minlength=t_size),
-                np.bincount(at(par_other), minlength=t_size),
+                np.bincount(slot[(tok_lead & 1) != 0], minlength=t_size),
+                np.bincount(slot[(tok_lead & 2) != 0], minlength=t_size),
             ]
         )
-        p_row = np.asarray(row_p, dtype=np.int64)
-        starts = np.zeros(n_rows, dtype=np.int64)
-        np.cumsum(p_row[:-1], out=starts[1:])
         position = np.arange(s_size, dtype=np.int64) - np.repeat(starts, p_row)
-        at_total = np.repeat(np.asarray(row_t, dtype=np.int64), p_row) + position
+        at_total = np.repeat(row_t, p_row) + position
         counts = np.empty((2, s_size), dtype=np.int64)
         counts[0] = own_counts
         np.subtract(totals.take(at_total), own_counts, out=counts[1])
 
         # Each column's IDF (and 0 for the leading zeros), then the weights and row sums.
-        n_words = t_size - len(judged)
-        vocab_index = np.fromiter(
-            map(self.vocab.get, chain.from_iterable(j.local for j in judged), repeat(-1)),
-            np.int64,
-            n_words,
-        )
-        article_of = np.repeat(
-            np.arange(len(judged), dtype=np.int64),
-            np.fromiter((len(j.local) for j in judged), np.int64, len(judged)),
-        )
-        slot = np.arange(n_words, dtype=np.int64) + article_of + 1
+        n_words = len(firsts)
+        vocab_index = found.vocab.take(ids.take(firsts))
+        slot_of = np.arange(n_words, dtype=np.int64) + article_of + 1
         known_at = np.flatnonzero(vocab_index >= 0)
         index = vocab_index[known_at]
         idf = np.zeros(t_size)
-        idf[slot] = self.default_idf
-        idf[slot[known_at]] = self.idf_[index]
+        idf[slot_of] = self.default_idf
+        idf[slot_of[known_at]] = self.idf_[index]
         # 1 + ln(tf) by look-up (tf capped at 63, as _sublinear does).
         top = max(int(counts.max()), int(leads.max()))
         tf = _TF if top < len(_TF) else np.concatenate([_TF, np.full(top + 1 - len(_TF), _TF[-1])])
@@ -474,10 +578,11 @@ class OfftopicDetector(Detector):
         weighted *= idf.take(at_total)
         lead_w = tf.take(leads) * idf
         unit = _unit_segments(weighted, starts, p_row)
-        t_starts = np.asarray([j.t_start for j in judged], dtype=np.int64)
-        p_article = np.fromiter((len(j.local) + 1 for j in judged), np.int64, len(judged))
         lead_unit = _unit_segments(lead_w, t_starts, p_article)
-        lead_at = np.repeat(np.asarray(row_other, dtype=np.int64) * t_size, p_row) + at_total
+        row_other = np.ones(n_rows, dtype=np.int64)
+        row_first = np.asarray([first_row[k] for k in judged], dtype=np.int64)
+        row_other[row_first] = 0
+        lead_at = np.repeat(row_other * t_size, p_row) + at_total
         sim_rest = np.add.reduceat(unit[0] * unit[1], starts)
         sim_lead = np.add.reduceat(unit[0] * lead_unit.reshape(-1).take(lead_at), starts)
         own_w = weighted[0]
@@ -486,88 +591,71 @@ class OfftopicDetector(Detector):
         )
 
         # Topics: per article, one projection of all its rows' known columns.
-        column = slot[known_at] - t_starts[article_of[known_at]]  # 1 + the local column
-        bounds = np.searchsorted(known_at, t_starts - np.arange(len(judged))).tolist()
+        column = slot_of[known_at] - t_starts[article_of[known_at]]  # 1 + the local column
+        bounds = np.searchsorted(known_at, t_starts - np.arange(n_judged)).tolist()
         bounds.append(len(known_at))
-        topical = np.empty((3, n_rows, self.topics_.shape[1]))
-        for j, (lo, hi) in zip(judged, pairwise(bounds), strict=True):
-            n = len(j.candidates)
-            p_len = len(j.local) + 1
+        topical = np.empty((3, n_rows, self.topics64_.shape[1]))
+        s_start_of = starts.take(row_first).tolist()
+        t_start_of = t_starts.tolist()
+        p_len_of = p_article.tolist()
+        first_row_of = row_first.tolist()
+        for j, (lo_k, hi_k) in enumerate(pairwise(bounds)):
+            n = n_cands[j]
+            p_len = p_len_of[j]
+            s_start, t_start, row = s_start_of[j], t_start_of[j], first_row_of[j]
             # Own rows, rest rows, then each candidate's lead row, as one (3n, K) matrix.
-            columns_j = column[lo:hi]
-            matrix = np.empty((3 * n, hi - lo))
-            block = weighted[:, j.s_start : j.s_start + n * p_len].reshape(2, n, p_len)
-            block.take(columns_j, axis=2, out=matrix[: 2 * n].reshape(2, n, hi - lo))
-            lead_rows = lead_w[:, j.t_start : j.t_start + p_len].take(columns_j, axis=1)
+            columns_j = column[lo_k:hi_k]
+            matrix = np.empty((3 * n, hi_k - lo_k))
+            block = weighted[:, s_start : s_start + n * p_len].reshape(2, n, p_len)
+            block.take(columns_j, axis=2, out=matrix[: 2 * n].reshape(2, n, hi_k - lo_k))
+            lead_rows = lead_w[:, t_start : t_start + p_len].take(columns_j, axis=1)
             matrix[2 * n] = lead_rows[0]
             matrix[2 * n + 1 :] = lead_rows[1]
-            product = matrix @ self.topics_.take(index[lo:hi], axis=0)
-            topical[:, j.first_row : j.first_row + n] = product.reshape(3, n, -1)
+            product = matrix @ self.topics64_.take(index[lo_k:hi_k], axis=0)
+            topical[:, row : row + n] = product.reshape(3, n, -1)
         topical_n = topical / np.maximum(
             np.sqrt((topical * topical).sum(axis=2, keepdims=True)), 1e-12
         )
         topic_rest = (topical_n[0] * topical_n[1]).sum(axis=1)
         topic_lead = (topical_n[0] * topical_n[2]).sum(axis=1)
-        group = np.repeat(
-            np.arange(len(judged), dtype=np.int64),
-            np.fromiter((len(j.candidates) for j in judged), np.int64, len(judged)),
-        )
-        row_first = np.asarray([j.first_row for j in judged], dtype=np.int64)
         rel = np.log(
             (sim_rest + _SIM_SMOOTH) / (_loo_median(sim_rest, group, row_first) + _SIM_SMOOTH)
         )
         topic_rel = topic_rest - _loo_median(topic_rest, group, row_first)
 
-        # Names: the share of each paragraph's capitalised mid-sentence words absent elsewhere.
-        found: list[list[str]] = []  # per candidate row
+        # Headings: a candidate's title-like first line, compared with the rest.
+        row_kept = np.flatnonzero(np.asarray(kept_row) >= 0)
+        n_par = lengths.take(row_kept)
         heading_novelty = np.zeros(n_rows)
-        for j in judged:
-            text = j.doc.text
-            paragraphs = j.doc.paragraphs
-            if "  " in text or "\t" in text:  # names may follow longer gaps
-                entity_re = _ENTITY_RES[word_re(text)]
-                found.extend(
-                    _entities(text, paragraphs[i].start, paragraphs[i].end, entity_re)
-                    for i in j.candidates
-                )
-            else:
-                found.extend(
-                    _NAME_RE.findall(text, paragraphs[i].start, paragraphs[i].end)
-                    for i in j.candidates
-                )
-            for k, i in enumerate(j.candidates):
-                n_head = _heading_words(paragraphs[i], len(j.words[i]))
+        n_par_words = n_par.tolist()
+        word_at = kept_start.take(row_kept).tolist()
+        for j, k in enumerate(judged):
+            paragraphs = docs[k].paragraphs
+            row = first_row_of[j]
+            for r, i in enumerate(cands_all[k], start=row):
+                n_head = _heading_words(paragraphs[i], n_par_words[r])
                 if n_head:
-                    r = j.first_row + k
-                    p_len = len(j.local) + 1
-                    head_cols = np.asarray([j.local[w] for w in j.words[i][:n_head]])
+                    p_len, t_start = p_len_of[j], t_start_of[j]
+                    head_cols = slot[word_at[r] : word_at[r] + n_head] - (t_start + 1)
                     head = np.bincount(head_cols, minlength=p_len - 1)[None, :]
-                    column_idf = idf[j.t_start + 1 : j.t_start + p_len]
+                    column_idf = idf[t_start + 1 : t_start + p_len]
                     rest_n = unit[1, starts[r] + 1 : starts[r] + p_len]
                     sim = float(np.dot(_unit_rows(_sublinear(head) * column_idf)[0], rest_n))
                     heading_novelty[r] = math.log(sim + _SIM_SMOOTH) / math.log(_SIM_SMOOTH)
-        names = list(chain.from_iterable(found))
-        if names:
-            names = "\n".join(names).lower().replace("’", "'").split("\n")
-        per_row = np.fromiter(map(len, found), np.int64, n_rows)
-        ends = np.cumsum(np.add.reduceat(per_row, row_first)).tolist()
-        ent_col = np.fromiter(
-            chain.from_iterable(
-                map(j.local.get, names[lo:hi], repeat(-1))
-                for j, lo, hi in zip(judged, [0, *ends], ends, strict=False)
-            ),
-            np.int64,
-            len(names),
-        )
-        ent_row = np.repeat(np.arange(n_rows, dtype=np.int64), per_row)
-        seen = ent_col >= 0
-        ent_row, ent_col = ent_row[seen], ent_col[seen]
+
+        # Names: the share of each paragraph's capitalised mid-sentence words absent elsewhere.
+        names = own.take(_names(found.scan, found.token_at, tok.take(own)))
+        ent_row = tok_row.take(names)
+        ent_col = slot.take(names) - 1 - t_starts.take(doc_of.take(names))
+        if found.fallback:
+            more_row, more_col = self._fallback_names(
+                docs, found, first_doc, judged, cands_all, ids, firsts, article_of, first_row
+            )
+            ent_row = np.concatenate([ent_row, more_row])
+            ent_col = np.concatenate([ent_col, more_col])
         n_ent = np.bincount(ent_row, minlength=n_rows).astype(float)
         absent = counts[1][starts[ent_row] + 1 + ent_col] == 0
         missing = np.bincount(ent_row, weights=absent, minlength=n_rows) / np.maximum(n_ent, 1.0)
-        n_par_words = np.fromiter(
-            (len(j.words[i]) for j in judged for i in j.candidates), float, n_rows
-        )
         columns = (
             sim_rest,
             topic_rest,
@@ -580,39 +668,83 @@ class OfftopicDetector(Detector):
             novel,
             missing,
             np.log1p(n_ent),
-            np.log(n_par_words),
+            np.log(n_par.astype(float)),
             np.asarray(log_n),
             heading_novelty,
         )
         for c, values in enumerate(columns):
             features[:, c] = values
         logits = np.empty(n_rows)
-        for j in judged:
-            rows_j = slice(j.first_row, j.first_row + len(j.candidates))
-            logits[rows_j] = features[rows_j] @ self.coef_
+        for row, n in zip(first_row_of, n_cands, strict=True):
+            logits[row : row + n] = features[row : row + n] @ self.coef_
         scores = 1.0 / (1.0 + np.exp(-(logits + self.intercept_)))
         # Mean similarity per article: row sums with a leading zero, as np.mean sums.
-        padded = np.zeros(n_rows + len(judged))
+        padded = np.zeros(n_rows + n_judged)
         padded[np.arange(n_rows) + group + 1] = sim_rest
         means = np.ones(len(docs))
-        judged_at = [a for a, c in enumerate(cands_all) if c]
-        means[judged_at] = np.add.reduceat(
-            padded, row_first + np.arange(len(judged))
-        ) / np.fromiter((len(j.candidates) for j in judged), float, len(judged))
+        means[judged] = np.add.reduceat(padded, row_first + np.arange(n_judged)) / np.asarray(
+            n_cands, dtype=float
+        )
         return _Batch(cues_all, cands_all, first_row, features, scores, means)
 
+    @staticmethod
+    def _fallback_names(
+        docs: Sequence[Document],
+        found: _Words,
+        first_doc: int,
+        judged: list[int],
+        cands_all: list[list[int]],
+        ids: npt.NDArray[np.int64],
+        firsts: npt.NDArray[np.int64],
+        article_of: npt.NDArray[np.int64],
+        first_row: list[int],
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Rows and columns of the names of the judged fallback documents, found on the text
+        by pattern and looked up among the document's words (as before the scan)."""
+        rows: list[int] = []
+        cols: list[int] = []
+        bounds = np.searchsorted(article_of, np.arange(len(judged) + 1)).tolist()
+        for j, k in enumerate(judged):
+            if first_doc + k not in found.fallback:
+                continue
+            doc = docs[k]
+            text, paragraphs = doc.text, doc.paragraphs
+            column = {w: c for c, w in enumerate(ids[firsts[bounds[j] : bounds[j + 1]]].tolist())}
+            for r, i in enumerate(cands_all[k], start=first_row[k]):
+                p = paragraphs[i]
+                if "  " in text or "\t" in text:  # names may follow longer gaps
+                    found_names = _entities(text, p.start, p.end, _ENTITY_RES[word_re(text)])
+                else:
+                    found_names = _NAME_RE.findall(text, p.start, p.end)
+                if not found_names:
+                    continue
+                lowered = "\n".join(found_names).lower().replace("’", "'").split("\n")
+                for name in lowered:
+                    word = found.low_index.get(name)
+                    if word is None:
+                        word = found.extra.get(name, -1)
+                    c = column.get(word, -1)
+                    if c >= 0:
+                        rows.append(r)
+                        cols.append(c)
+        return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
 
-class _Judged(NamedTuple):
-    """An article with at least two candidates, and where its rows sit in the batch (a
-    tuple: made per article, so creation is hot)."""
 
-    doc: Document
-    candidates: list[int]
-    words: list[list[str]]  # of each paragraph
-    local: dict[str, int]  # word -> column, in order of first occurrence
-    first_row: int  # of its candidates' rows
-    s_start: int  # of its first own row in the flat row arrays
-    t_start: int  # in the per-article (V + 1) arrays
+class _Words(NamedTuple):
+    """The words off-topic reads in a group of documents (see :meth:`OfftopicDetector._words`):
+    the scan's tokens, then the words of the fallback documents, as ids of lower-cased words
+    (the scan's ``low_words``, then ``extra``)."""
+
+    scan: ScanBatch
+    token_at: npt.NDArray[np.int64]  # scan.at, contiguous
+    ids: npt.NDArray[np.int64]  # per word occurrence: its lower-cased word
+    vocab: npt.NDArray[np.int64]  # per lower-cased word: its index in the model's vocabulary, -1
+    par_first: list[int]  # per document (and one past the last): its first paragraph's place
+    lo: list[int]  # per paragraph: its first word occurrence in ``ids``
+    hi: list[int]  # ... and one past its last
+    fallback: frozenset[int]  # documents read from Document.paragraph_words
+    low_index: dict[str, int]  # lower-cased word -> id (the scan's)
+    extra: dict[str, int]  # ... and the fallback documents' words the scan lacks
 
 
 @dataclass(frozen=True)
@@ -625,6 +757,73 @@ class _Batch:
     features: FloatArray  # one row per candidate, article after article
     scores: FloatArray
     mean_similarity: FloatArray  # per article
+
+
+_LOWERS_APART: dict[int, bool] = {}  # code point -> see _lowers_apart
+# Per code point (past the end: the last entry, False): a capital that may open a name, and a
+# character after which a capitalised word is a name (:data:`_ENTITY_AFTER`).
+_CAPITALS = np.zeros(257, dtype=np.bool_)
+_CAPITALS[[*range(65, 91), *range(0xC0, 0xD7), *range(0xD8, 0xDF)]] = True
+_NAME_AFTER = np.zeros(max(map(ord, _ENTITY_AFTER)) + 2, dtype=np.bool_)
+_NAME_AFTER[[ord(c) for c in _ENTITY_AFTER]] = True
+_SPACE, _TAB = 32, 9
+
+
+def _lowers_apart(point: int) -> bool:
+    """Whether lower-casing ``point`` inside a text may split or join words differently from
+    lower-casing each word alone: it lowers to another length or into another class of the
+    tokenizer, or it is the capital sigma (lowered by its context)."""
+    apart = _LOWERS_APART.get(point)
+    if apart is None:
+        lowered = chr(point).lower()
+        apart = (
+            point == 0x3A3
+            or len(lowered) != 1
+            or (char_class(point) ^ char_class(ord(lowered))) & (ALNUM | JOIN) != 0
+        )
+        _LOWERS_APART[point] = apart
+    return apart
+
+
+def _fallback_docs(scan: ScanBatch) -> list[int]:
+    """The documents of ``scan`` holding a character that :func:`_lowers_apart`."""
+    wide = np.flatnonzero(scan.codes > 127)
+    if not len(wide):
+        return []
+    points = scan.codes.take(wide)
+    odd = [p for p in np.unique(points).tolist() if _lowers_apart(p)]
+    if not odd:
+        return []
+    where = wide[np.isin(points, odd)]
+    found: list[int] = np.unique(np.searchsorted(scan.offsets, where, side="right") - 1).tolist()
+    return found
+
+
+def _names(
+    scan: ScanBatch, token_at: npt.NDArray[np.int64], tokens: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Which of the scan's ``tokens`` (positions in it; ``token_at`` is ``scan.at``,
+    contiguous) are names as :func:`_entities` finds them (and :data:`_NAME_RE`, on texts
+    without tabs or double spaces): a capital ``[A-ZÀ-ÖØ-Þ]`` opening the word, after spaces
+    or tabs that follow a word character or one of :data:`_ENTITY_AFTER` on the same line.
+    Tokens past the scan's are none."""
+    codes = scan.codes
+    at = token_at.take(tokens, mode="clip")
+    picked = np.flatnonzero(_CAPITALS.take(codes.take(at), mode="clip"))
+    picked = picked[tokens.take(picked) < len(token_at)]
+    at = at.take(picked)
+    before = codes.take(at - 1)  # the joined text opens with a line break: at >= 1
+    spaced = (before == _SPACE) | (before == _TAB)
+    picked = picked[spaced]
+    gap = at[spaced] - 2  # >= 0: a space follows the opening line break at the earliest
+    walking = np.flatnonzero((codes.take(gap) == _SPACE) | (codes.take(gap) == _TAB))
+    while len(walking):  # longer runs of spaces and tabs
+        gap[walking] -= 1
+        stop = codes.take(gap.take(walking))
+        walking = walking[(stop == _SPACE) | (stop == _TAB)]
+    after = ((scan.classes.take(gap) & ALNUM) != 0) | _NAME_AFTER.take(codes.take(gap), mode="clip")
+    found: npt.NDArray[np.int64] = picked[after]
+    return found
 
 
 def _paragraph_cue(paragraph: Paragraph) -> str | None:
