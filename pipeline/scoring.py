@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import numpy as np
 
 from pipeline.article import Article, Finding, ReadError, ScoredArticle, error_record
+from pipeline.detectors.base import single_threaded_blas
 from pipeline.parallel import map_chunks
 from pipeline.runtime_model import (
     ANALYZE_BATCH,
@@ -62,8 +63,9 @@ class Scorer:
             return []
         analyses = analyze_batch(self.model.features.detectors, [a.text for a in articles])
         X = np.vstack([vector(detections) for detections in analyses])
-        reliability = self.model.reliability(X)
-        signals = self.model.signals(X)
+        with single_threaded_blas():
+            reliability = self.model.reliability(X)
+            signals = self.model.signals(X)
         scored = []
         for i, (article, detections) in enumerate(zip(articles, analyses, strict=True)):
             findings = resolve(f for d in detections for f in d.findings)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cache
 from typing import ClassVar
+
+from threadpoolctl import ThreadpoolController
 
 from pipeline.article import Finding
 from pipeline.text import Document
@@ -57,3 +61,19 @@ class Detector(ABC):
         if len(features) != len(names):
             raise ValueError(f"{self.name}: {len(features)} features for {len(names)} names")
         return Detection(self.name, tuple(float(x) for x in features), tuple(findings))
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def single_threaded_blas() -> AbstractContextManager[object]:
+    """BLAS limited to one thread while detectors and heads compute. Their products are
+    small (an article's paragraphs x its words x 64 topics): OpenBLAS's threads cost far more than
+    they save there (a 60x250 by 250x64 product took 3.9 ms on two threads with the other
+    core busy, 0.06 ms on one), and a product's last bits would depend on the machine's core
+    count. Every detector that multiplies matrices runs inside it, in training and
+    scoring alike."""
+    limiter: AbstractContextManager[object] = _blas().limit(limits=1, user_api="blas")
+    return limiter

@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 
 from pipeline.article import Finding
 from pipeline.config import BoilerplateSettings
-from pipeline.detectors.base import Detection, Detector
+from pipeline.detectors.base import Detection, Detector, single_threaded_blas
 from pipeline.text import (
     ASCII_WORD_RE,
     STOPWORDS,
@@ -1450,7 +1450,8 @@ class BinnedLogit:
         product per page, as for that page alone (OpenBLAS's arithmetic for a row depends on
         its place in the product: the last ``rows % 4`` rows are summed apart); the binned
         part and the bias are row by row."""
-        parts = [x[a:b][:, self.lin] @ self.w_lin for a, b in pairwise(bounds) if b > a]
+        with single_threaded_blas():
+            parts = [x[a:b][:, self.lin] @ self.w_lin for a, b in pairwise(bounds) if b > a]
         z: FloatArray = np.concatenate(parts) if parts else np.zeros(0)
         if len(self.cont):
             # (With no binned columns their sum is 0.0, and adding it before the bias changes

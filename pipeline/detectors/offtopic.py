@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from pipeline.article import Finding
 from pipeline.config import OfftopicSettings
-from pipeline.detectors.base import Detection, Detector
+from pipeline.detectors.base import Detection, Detector, single_threaded_blas
 from pipeline.text import (
     ALNUM,
     ASCII_WORD_RE,
@@ -269,9 +269,10 @@ class OfftopicDetector(Detector):
         """Each document's detection: its words from the batch's shared scan (:meth:`_read`;
         no second tokenisation), then one :meth:`_evaluate` per :data:`_CHUNK` documents."""
         out: list[Detection] = []
-        for group, found in self._read(docs):
-            for start in range(0, len(group), _CHUNK):
-                out.extend(self._detect_chunk(group[start : start + _CHUNK], found, start))
+        with single_threaded_blas():
+            for group, found in self._read(docs):
+                for start in range(0, len(group), _CHUNK):
+                    out.extend(self._detect_chunk(group[start : start + _CHUNK], found, start))
         return out
 
     def _detect_chunk(
@@ -333,9 +334,10 @@ class OfftopicDetector(Detector):
     def judge_batch(self, docs: Sequence[Document]) -> list[list[ParagraphJudgement]]:
         """:meth:`judge` of each document, read as :meth:`detect_batch` reads them."""
         out: list[list[ParagraphJudgement]] = []
-        for group, found in self._read(docs):
-            for start in range(0, len(group), _CHUNK):
-                out.extend(self._judge_chunk(group[start : start + _CHUNK], found, start))
+        with single_threaded_blas():
+            for group, found in self._read(docs):
+                for start in range(0, len(group), _CHUNK):
+                    out.extend(self._judge_chunk(group[start : start + _CHUNK], found, start))
         return out
 
     def _judge_chunk(
