@@ -35,17 +35,10 @@ from pipeline.runtime_model import load_runtime_model
 from pipeline.scoring import Scorer
 from pipeline.training.corpus import read_corpus
 from pipeline.training.sources import bbc_articles
-from pipeline.training.splits import split_of
 
 OUT = Path(__file__).resolve().parent / "results.json"
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "generated"
 FEED_ARTICLES = 5_000
-
-
-def articles(n: int = 400) -> list[str]:
-    texts = [a.text for a in bbc_articles() if split_of(a.id) == "test"]
-    sized = [t for t in texts if 2000 <= len(t.encode()) <= 3000]
-    return (sized * (n // max(1, len(sized)) + 1))[:n]
 
 
 def feed(n: int = FEED_ARTICLES) -> list[str]:

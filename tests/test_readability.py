@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 import textstat
 import textstat.backend.counts._count_syllables as textstat_syllables
 
+from pipeline.detectors import readability
 from pipeline.detectors.readability import (
     _LONG_SENTENCE_RE,
     _SENTENCE_RE,
@@ -151,3 +153,17 @@ def test_detect_batch_equals_one_by_one(
         part = order[start : start + 100]
         batch = detector.detect_batch([Document(texts[i]) for i in part])
         assert [alone[i] for i in part] == batch
+
+
+def test_a_full_token_cache_gives_the_same_profiles(
+    detector: ReadabilityDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the cache's size new tokens are computed for their batch only: the profiles stay
+    those of an empty cache, and the cache stops growing."""
+    texts = [a.text for a in bbc_articles()[300:360]]
+    expected = [detector.profile(t) for t in texts]
+    full = pickle.loads(pickle.dumps(detector))  # a fresh copy: empty caches
+    monkeypatch.setattr(readability, "_CACHE_MAX", 500)
+    got = [full.profile(t) for t in texts]
+    assert got == expected
+    assert 0 < len(full._token_stats) <= 500

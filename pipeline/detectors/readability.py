@@ -254,16 +254,24 @@ class ReadabilityDetector(Detector):
         )
 
     def _packed_tokens(self, tokens: list[str]) -> NDArray[np.int64]:
+        """Packed statistics of each token. Tokens are remembered until the cache holds
+        :data:`_CACHE_MAX`; after that new ones are computed for the batch only, so the
+        frequent tokens, met first in a Zipfian feed, stay cached (clearing the cache instead
+        made a long feed pay the cold start again every few thousand articles)."""
         cache_ = self._token_stats
-        if len(cache_) > _CACHE_MAX:
-            cache_.clear()
-            self._word_stats.clear()
         try:
             return np.fromiter(map(cache_.__getitem__, tokens), np.int64, len(tokens))
         except KeyError:
-            for token in set(tokens).difference(cache_):
-                cache_[token] = self._packed(token)
-            return np.fromiter(map(cache_.__getitem__, tokens), np.int64, len(tokens))
+            new = set(tokens).difference(cache_)
+            if len(cache_) + len(new) <= _CACHE_MAX:
+                for token in new:
+                    cache_[token] = self._packed(token)
+                return np.fromiter(map(cache_.__getitem__, tokens), np.int64, len(tokens))
+            if len(self._word_stats) > _CACHE_MAX:
+                self._word_stats.clear()
+            batch = {token: self._packed(token) for token in new}
+            values = map(cache_.get, tokens, map(batch.get, tokens))  # cached, else this batch's
+            return np.fromiter(values, np.int64, len(tokens))
 
     def profile(self, text: str) -> list[float]:
         """The raw features: textstat's formulas (English; the difficult-word share counts
