@@ -349,11 +349,6 @@ class RelatedIndex:
         self._skeleton_ends.append(len(self._skeletons))
         return len(self.ids) - 1
 
-    def nbytes(self) -> int:
-        """Bytes held by the fingerprints (ids excluded)."""
-        arrays = (self._text_sigs, self._skeleton_sigs, self._flags, self._skeletons)
-        return sum(a.itemsize * len(a) for a in (*arrays, self._skeleton_ends))
-
     def _skeleton(self, i: int) -> list[int]:
         start = self._skeleton_ends[i - 1] if i else 0
         return self._skeletons[start : self._skeleton_ends[i]].tolist()

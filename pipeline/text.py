@@ -9,7 +9,6 @@ last line's end.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -351,14 +350,11 @@ def split_paragraphs(text: str, lines: list[Span]) -> list[Paragraph]:
 
 
 class Document:
-    """An article's text with its tokens, lines and paragraphs, each computed once."""
+    """An article's text with its lines, paragraphs and paragraph words, each computed once
+    (its tokens come batch-wide: :class:`DocumentBatch`)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-
-    @cached_property
-    def tokens(self) -> list[Token]:
-        return tokenize(self.text)
 
     @cached_property
     def lines(self) -> list[Span]:
@@ -385,16 +381,6 @@ class Document:
             return [words(p.text) for p in self.paragraphs]
         findall = word_re(lowered).findall
         return [findall(lowered, p.start, p.end) for p in self.paragraphs]
-
-    @cached_property
-    def _token_starts(self) -> list[int]:
-        return [t.start for t in self.tokens]
-
-    def tokens_in(self, start: int, end: int) -> list[Token]:
-        """Tokens inside ``[start, end)``."""
-        lo = bisect_left(self._token_starts, start)
-        hi = bisect_left(self._token_starts, end)
-        return [t for t in self.tokens[lo:hi] if t.end <= end]
 
 
 class DocumentBatch(list[Document]):
