@@ -267,18 +267,20 @@ class OfftopicDetector(Detector):
 
     def detect_batch(self, docs: Sequence[Document]) -> list[Detection]:
         """Each document's detection: its words from the batch's shared scan (:meth:`_read`;
-        no second tokenisation), then one :meth:`_evaluate` per :data:`_CHUNK` documents."""
-        out: list[Detection] = []
+        no second tokenisation), then one :meth:`_evaluate` per :data:`_CHUNK` documents
+        (:meth:`_chunks`)."""
+        return [d for chunk, batch in self._chunks(docs) for d in self._detections(chunk, batch)]
+
+    def _chunks(self, docs: Sequence[Document]) -> Iterator[tuple[Sequence[Document], _Batch]]:
+        """The documents :data:`_CHUNK` at a time, each chunk with its :meth:`_evaluate`
+        (BLAS on one thread), from the groups of :meth:`_read`."""
         with single_threaded_blas():
             for group, found in self._read(docs):
                 for start in range(0, len(group), _CHUNK):
-                    out.extend(self._detect_chunk(group[start : start + _CHUNK], found, start))
-        return out
+                    chunk = group[start : start + _CHUNK]
+                    yield chunk, self._evaluate(chunk, found, start)
 
-    def _detect_chunk(
-        self, docs: Sequence[Document], found: _Words, first_doc: int
-    ) -> list[Detection]:
-        batch = self._evaluate(docs, found, first_doc)
+    def _detections(self, docs: Sequence[Document], batch: _Batch) -> list[Detection]:
         threshold = self.settings.paragraph_threshold
         cue_score = self.settings.cue_score
         scores = batch.scores.tolist()
@@ -333,17 +335,11 @@ class OfftopicDetector(Detector):
 
     def judge_batch(self, docs: Sequence[Document]) -> list[list[ParagraphJudgement]]:
         """:meth:`judge` of each document, read as :meth:`detect_batch` reads them."""
-        out: list[list[ParagraphJudgement]] = []
-        with single_threaded_blas():
-            for group, found in self._read(docs):
-                for start in range(0, len(group), _CHUNK):
-                    out.extend(self._judge_chunk(group[start : start + _CHUNK], found, start))
-        return out
+        return [j for chunk, batch in self._chunks(docs) for j in self._judgements(chunk, batch)]
 
-    def _judge_chunk(
-        self, docs: Sequence[Document], found: _Words, first_doc: int
+    def _judgements(
+        self, docs: Sequence[Document], batch: _Batch
     ) -> list[list[ParagraphJudgement]]:
-        batch = self._evaluate(docs, found, first_doc)
         out: list[list[ParagraphJudgement]] = []
         for a, doc in enumerate(docs):
             judgements: list[ParagraphJudgement] = []
