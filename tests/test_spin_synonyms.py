@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from pipeline.detectors import spin_synonyms
-from pipeline.detectors.spin_synonyms import SynonymEvidence, _look_up, spelling_key
+from pipeline.detectors.spin_synonyms import SynonymEvidence, look_up, spelling_key
 from pipeline.text import Document, scan, scan_batch, words
 from pipeline.training.sources import bbc_articles
 from pipeline.training.spinners import SPINNER_STYLES
@@ -208,7 +208,7 @@ def test_batch_evaluation_equals_the_token_loop(
     assert any(findings for _, findings in evidence.evaluate_batch(batch))
 
 
-def test_look_up_finds_keys_in_either_order() -> None:
+def testlook_up_finds_keys_in_either_order() -> None:
     """Pair keys are found whether the queries are searched sorted (they fit 36 bits) or as
     they come (larger keys)."""
     rng = np.random.default_rng(4)
@@ -218,5 +218,5 @@ def test_look_up_finds_keys_in_either_order() -> None:
         queries = np.concatenate([keys[::3], rng.integers(0, high, 2000)])
         rng.shuffle(queries)
         want = dict(zip(keys.tolist(), values.tolist(), strict=True))
-        got = _look_up(keys, values, queries)
+        got = look_up(keys, values, queries)
         assert got.tolist() == [want.get(q, 0.0) for q in queries.tolist()]

@@ -66,7 +66,7 @@ from pipeline.article import Finding
 from pipeline.config import SpinSettings, SynonymSettings
 from pipeline.detectors.base import Detection, Detector
 from pipeline.detectors.spin_lexicon import LEXICON, LexiconEntry
-from pipeline.detectors.spin_synonyms import SynonymEvidence
+from pipeline.detectors.spin_synonyms import SynonymEvidence, look_up
 from pipeline.text import (
     CLOSE,
     DOT,
@@ -498,25 +498,14 @@ class SpinDetector(Detector):
         needed: npt.NDArray[np.bool_] | None = None,
     ) -> npt.NDArray[np.float64]:
         """Reference count of each word pair (its ``keys``: left id << 16 | right id), 0 where
-        either word is outside the vocabulary (or the pair is not ``needed``). The keys are
-        looked up in sorted order: the binary searches then walk the table's cache lines in
-        order (three times faster than in text order on a batch)."""
+        either word is outside the vocabulary (or the pair is not ``needed``)."""
         oov = len(self.vocab)
-        table = self.bigram_keys
         look = (left != oov) & (right != oov)
         if needed is not None:
             look &= needed
         at = np.flatnonzero(look)
-        # Each key with its position below it, sorted: keys in order, and where each was.
-        packed = (keys.take(at).astype(np.uint64) << np.uint64(32)) | at.astype(np.uint64)
-        packed.sort()
-        ordered = (packed >> np.uint64(32)).astype(np.uint32)
-        pos = np.minimum(np.searchsorted(table, ordered), len(table) - 1)
         c12 = np.zeros(len(keys))
-        found = table.take(pos) == ordered
-        c12[(packed[found] & np.uint64(0xFFFFFFFF)).astype(np.intp)] = self.bigram_counts[
-            pos[found]
-        ]
+        c12[at] = look_up(self.bigram_keys, self.bigram_counts, keys.take(at))
         return c12
 
     @staticmethod
