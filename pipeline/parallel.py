@@ -17,14 +17,18 @@ def map_chunks(
     chunk_size: int,
     *args: Any,
 ) -> Iterator[R]:
-    """``work(*args, chunk)`` on chunks of ``items`` in ``jobs`` joblib processes, results
-    flattened in input order. Input is consumed lazily (joblib dispatches a few chunks
-    ahead), so memory stays flat however long the stream is. ``work`` must be importable by
-    name (a module-level function)."""
-    from joblib import Parallel, delayed  # not needed (nor its import time) for --jobs 1
-
+    """``work(*args, chunk)`` on chunks of ``items`` in ``jobs`` joblib processes (in this
+    one for ``jobs`` <= 1), results flattened in input order. Input is consumed lazily
+    (joblib dispatches a few chunks ahead), so memory stays flat however long the stream is.
+    ``work`` must be importable by name (a module-level function)."""
     iterator = iter(items)
     chunks = iter(lambda: list(islice(iterator, chunk_size)), [])
+    if jobs <= 1:
+        for chunk in chunks:
+            yield from work(*args, chunk)
+        return
+    from joblib import Parallel, delayed  # not needed (nor its import time) for --jobs 1
+
     parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
     for results in parallel(delayed(work)(*args, chunk) for chunk in chunks):
         yield from results

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
-from itertools import chain, islice
+from itertools import chain
 from typing import Any, Literal
 
 import numpy as np
@@ -471,7 +471,7 @@ def _ordered(a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.NDArray[np
     return np.stack((np.minimum(a, b), np.maximum(a, b))).astype(np.int64)
 
 
-FINGERPRINT_CHUNK = 512  # articles per worker task under --jobs (~0.1 s of work each)
+FINGERPRINT_CHUNK = 512  # articles per task (a worker's, under --jobs: ~0.1 s of work each)
 FINGERPRINT_BATCH = 256  # articles fingerprinted together (bounded memory, ~20 MB of shingles)
 
 
@@ -506,12 +506,7 @@ def _fingerprints(
 ) -> Iterator[tuple[int, str, Fingerprint]]:
     """``(position, id, fingerprint)`` of each article, in order, fingerprinted in batches."""
     rows = ((p, a.id, a.text) for p, a in articles)
-    if jobs <= 1:
-        chunks = iter(lambda: list(islice(rows, FINGERPRINT_BATCH)), [])
-        for chunk in chunks:
-            yield from _fingerprint_chunk(settings, chunk)
-        return
-    yield from map_chunks(_fingerprint_chunk, rows, jobs, FINGERPRINT_CHUNK, settings)
+    return map_chunks(_fingerprint_chunk, rows, jobs, FINGERPRINT_CHUNK, settings)
 
 
 @lru_cache(maxsize=2)
