@@ -43,13 +43,6 @@ _FEATURES = (
 _LANG = "en_US"  # textstat's default language
 
 _SENTENCE_RE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)  # textstat's sentence pattern
-# The sentences of :data:`_SENTENCE_RE` that have more than two whitespace-separated words,
-# without splitting each: a sentence starts at a word character (after a non-word one) and
-# runs to its first [.!?] (then its [.!?] run, which holds no space); its words number three
-# or more when two runs of non-spaces, each followed by spaces, come before a non-space. The
-# lookahead fails at every later start inside a shorter sentence (a suffix has no more words),
-# so the matches are the long sentences, one each.
-_LONG_SENTENCE_RE = re.compile(r"\b(?=[^.!?\s]+\s+[^.!?\s]+\s+\S)[^.!?]+", re.UNICODE)
 # textstat's remove_punctuation: drop apostrophes that do not open an English contraction
 # ending, then every other non-word character.
 _NONCONTRACTION_APOSTROPHE_RE = re.compile(r"\'(?!(?:[tsd]|ve|ll|re))")
@@ -79,7 +72,7 @@ def _long_sentences(
 ) -> NDArray[np.intp]:
     """Per text (tokens ``starts[i]:ends[i]`` of the stacked whitespace tokens, of which
     ``marks`` are the :func:`_mark_class` values): how many of textstat's sentences
-    (:data:`_SENTENCE_RE`) have more than two words (:data:`_LONG_SENTENCE_RE`), from the
+    (:data:`_SENTENCE_RE`) have more than two words, from the
     tokens alone.
 
     A sentence starts at a word character after a non-word one and runs to its first mark
