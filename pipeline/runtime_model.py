@@ -47,8 +47,9 @@ from pipeline.text import Document, DocumentBatch
 FloatArray = NDArray[np.float64]
 # The detector whose signal is one of its own features rather than a trained head.
 SELF_SCORED = {"readability": "atypicality"}
-# Articles analysed together (scoring's batch size): the compiled classifier's and the batch
-# detectors' per-call overheads are amortised; larger batches only delay the first records.
+# Articles analysed and scored together: the batch detectors' and the compiled classifier's
+# per-call overheads are amortised (prediction costs ~1 ms per article one at a time, 0.05 ms
+# at 64 a batch, 0.035 ms from 256 on); larger batches only delay the first records.
 ANALYZE_BATCH = 256
 RUNTIME_FORMAT = "gzip-compressed pickle (protocol 5) of pipeline.runtime_model.RuntimeModel"
 

@@ -41,19 +41,13 @@ def resolve(findings: Iterable[Finding]) -> list[Finding]:
     return sorted([*spin, *best.values()], key=lambda f: (f.start, f.end, f.kind))
 
 
-# The compiled classifier's per-call overhead is amortised over a batch: prediction costs
-# ~1 ms per article one at a time, 0.05 ms at 64 a batch, 0.035 ms from 256 on (see
-# pipeline/runtime_model.py); larger batches only delay the first records.
-BATCH_SIZE = ANALYZE_BATCH
-
-
 class Scorer:
     """Scores articles with one loaded model (the compiled runtime model; a scikit-learn
     :class:`~pipeline.model.ReliabilityModel` predicts the same, slower); batching amortises
     the classifier calls."""
 
     def __init__(
-        self, model: RuntimeModel | ReliabilityModel, batch_size: int = BATCH_SIZE
+        self, model: RuntimeModel | ReliabilityModel, batch_size: int = ANALYZE_BATCH
     ) -> None:
         self.model = model
         self.batch_size = batch_size
@@ -115,7 +109,7 @@ def records_parallel(
     items: Iterable[Article | ReadError],
     model_path: Path,
     jobs: int,
-    chunk_size: int = BATCH_SIZE,
+    chunk_size: int = ANALYZE_BATCH,
 ) -> Iterator[dict[str, Any]]:
     """Like :meth:`Scorer.records` on ``jobs`` processes, records still in input order.
 
