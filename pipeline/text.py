@@ -228,8 +228,10 @@ def scan_batch(texts: Sequence[str]) -> ScanBatch:
     alnum = (classes & ALNUM) != 0
     inword = alnum.copy()
     inword[1:-1] |= ((classes[1:-1] & JOIN) != 0) & alnum[:-2] & alnum[2:]
-    edges = np.flatnonzero(inword[1:] != inword[:-1]) + 1  # the joined text opens and ends
-    starts, ends = edges[0::2], edges[1::2]  # with a line break: edges alternate
+    # The joined text opens and ends with a line break: edges alternate (start, end, ...);
+    # contiguous copies, as every reader searches or gathers on them.
+    edges = np.flatnonzero(inword[1:] != inword[:-1]) + 1
+    starts, ends = np.ascontiguousarray(edges[0::2]), np.ascontiguousarray(edges[1::2])
     adjacent = _adjacent(classes, starts, ends)
     # Each token's distinct word. Short ASCII words (half the tokens of news) are numbered
     # by their code points packed into one integer, sorted; the others by one dict operation

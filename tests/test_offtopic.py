@@ -276,14 +276,13 @@ def test_words_from_the_scan_are_each_paragraphs_words(
 def test_names_from_the_scan_are_the_names_by_pattern(test_articles: list[SourceArticle]) -> None:
     texts = _scan_texts(test_articles)
     scan = scan_batch(texts)
-    token_at = np.ascontiguousarray(scan.at)
     checked = 0
     for a, text in enumerate(texts):
         entity_re = _ENTITY_RES[word_re(text)]
         for p in Document(text).paragraphs:
             lo, hi = np.searchsorted(scan.at, [scan.offsets[a] + p.start, scan.offsets[a] + p.end])
             tokens = np.arange(lo, hi)
-            named = tokens[_names(scan, token_at, tokens)]
+            named = tokens[_names(scan, tokens)]
             got = [scan.words[w] for w in scan.word[named].tolist()]
             expected = _entities(text, p.start, p.end, entity_re)
             assert got == expected, p.text

@@ -396,9 +396,8 @@ class OfftopicDetector(Detector):
             starts.extend([offset + p.start for p in paragraphs])
             ends.extend([offset + p.end for p in paragraphs])
             par_first.append(len(starts))
-        token_at = np.ascontiguousarray(scan.at)
-        lo: list[int] = np.searchsorted(token_at, starts).tolist()
-        hi: list[int] = np.searchsorted(token_at, ends).tolist()
+        lo: list[int] = np.searchsorted(scan.at, starts).tolist()
+        hi: list[int] = np.searchsorted(scan.at, ends).tolist()
         ids = scan.low.take(scan.word)
         low_index = scan.low_index
         n_low = len(scan.low_words)
@@ -423,9 +422,7 @@ class OfftopicDetector(Detector):
             np.int64,
             n_low + len(extra),
         )
-        return _Words(
-            scan, token_at, ids, vocab, par_first, lo, hi, frozenset(fallback), low_index, extra
-        )
+        return _Words(scan, ids, vocab, par_first, lo, hi, frozenset(fallback), extra)
 
     def _evaluate(self, docs: Sequence[Document], found: _Words, first_doc: int) -> _Batch:
         """Cue lines, candidates, and the :data:`PARAGRAPH_FEATURES` and score of every
@@ -642,7 +639,7 @@ class OfftopicDetector(Detector):
                     heading_novelty[r] = math.log(sim + _SIM_SMOOTH) / math.log(_SIM_SMOOTH)
 
         # Names: the share of each paragraph's capitalised mid-sentence words absent elsewhere.
-        names = own.take(_names(found.scan, found.token_at, tok.take(own)))
+        names = own.take(_names(found.scan, tok.take(own)))
         ent_row = tok_row.take(names)
         ent_col = slot.take(names) - 1 - t_starts.take(doc_of.take(names))
         if found.fallback:
@@ -718,7 +715,7 @@ class OfftopicDetector(Detector):
                     continue
                 lowered = "\n".join(found_names).lower().replace("’", "'").split("\n")
                 for name in lowered:
-                    word = found.low_index.get(name)
+                    word = found.scan.low_index.get(name)
                     if word is None:
                         word = found.extra.get(name, -1)
                     c = column.get(word, -1)
@@ -734,15 +731,13 @@ class _Words(NamedTuple):
     (the scan's ``low_words``, then ``extra``)."""
 
     scan: ScanBatch
-    token_at: npt.NDArray[np.int64]  # scan.at, contiguous
     ids: npt.NDArray[np.int64]  # per word occurrence: its lower-cased word
     vocab: npt.NDArray[np.int64]  # per lower-cased word: its index in the model's vocabulary, -1
     par_first: list[int]  # per document (and one past the last): its first paragraph's place
     lo: list[int]  # per paragraph: its first word occurrence in ``ids``
     hi: list[int]  # ... and one past its last
     fallback: frozenset[int]  # documents read from Document.paragraph_words
-    low_index: dict[str, int]  # lower-cased word -> id (the scan's)
-    extra: dict[str, int]  # ... and the fallback documents' words the scan lacks
+    extra: dict[str, int]  # the fallback documents' words the scan lacks -> their ids
 
 
 @dataclass(frozen=True)
@@ -797,15 +792,13 @@ def _fallback_docs(scan: ScanBatch) -> list[int]:
     return found
 
 
-def _names(
-    scan: ScanBatch, token_at: npt.NDArray[np.int64], tokens: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    """Which of the scan's ``tokens`` (positions in it; ``token_at`` is ``scan.at``,
-    contiguous) are names as :func:`_entities` finds them (and :data:`_NAME_RE`, on texts
-    without tabs or double spaces): a capital ``[A-ZÀ-ÖØ-Þ]`` opening the word, after spaces
-    or tabs that follow a word character or one of :data:`_ENTITY_AFTER` on the same line.
-    Tokens past the scan's are none."""
+def _names(scan: ScanBatch, tokens: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Which of the scan's ``tokens`` (positions in it) are names as :func:`_entities`
+    finds them (and :data:`_NAME_RE`, on texts without tabs or double spaces): a capital
+    ``[A-ZÀ-ÖØ-Þ]`` opening the word, after spaces or tabs that follow a word character or
+    one of :data:`_ENTITY_AFTER` on the same line. Tokens past the scan's are none."""
     codes = scan.codes
+    token_at = scan.at
     at = token_at.take(tokens, mode="clip")
     picked = np.flatnonzero(_CAPITALS.take(codes.take(at), mode="clip"))
     picked = picked[tokens.take(picked) < len(token_at)]
