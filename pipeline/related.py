@@ -12,8 +12,9 @@ first reads and fingerprints every input, then builds the links, then scores.
   function words, and words outside wordfreq's most common English words, numbers included).
   MinHash/LSH over skeleton 2-shingles proposes candidates; a candidate below the duplicate
   threshold is a spun copy when its skeleton changed much less than its text (an edited
-  revision of a story changes both alike) and the skeletons agree in order (ratio of their
-  longest common subsequence).
+  revision of a story changes both alike) and the skeletons agree in order (difflib's
+  ``SequenceMatcher.ratio`` of the two, computed for all candidates at once by
+  :func:`skeleton_ratios`).
 
 Cost stays near-linear in the batch: LSH buckets propose candidates (a bucket larger than
 ``related.max_bucket`` is linked as a star through its first member), never all pairs. Per
@@ -29,12 +30,15 @@ value (a b-bit MinHash) moves a Jaccard estimate by at most 2^-16.
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
+import re
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, islice
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -50,6 +54,7 @@ U32 = npt.NDArray[np.uint32]
 Relation = Literal["duplicate", "spun_copy"]
 
 _VERIFY_CHUNK = 65_536  # candidate pairs compared per array expression (bounded memory)
+_RATIO_CHUNK = 256  # skeleton pairs aligned together (at most 1M token matches at cap 64)
 _MINHASH_BLOCK = 8_192  # shingles per permutation matrix (2 MB at 64 permutations)
 
 _SHINGLE_MUL = np.uint64(0x100000001B3)  # FNV-64 prime: folds token and character hashes
@@ -96,16 +101,40 @@ def _token_hashes(lowered: U32) -> tuple[U32, npt.NDArray[np.intp]]:
     return _fold(np.add.reduceat(lowered * powers, starts)), ends
 
 
+_MULTI_DIGIT = re.compile(r"\d[\d.,]+")  # wordfreq.numbers.MULTI_DIGIT_RE: not listed words
+
+
+def top_english_words(n: int) -> list[str]:
+    """``wordfreq.top_n_list("en", n, wordlist="best")``, read from wordfreq's data file
+    without importing wordfreq: its import (langcodes, ftfy, its tokenizer's patterns)
+    costs ten times the reading. The file is gzipped msgpack, a header then lists of words,
+    most frequent first (wordfreq's "cBpack"); the tests compare the two. Through wordfreq
+    itself when the file is not there or not in that format."""
+    # The "small" list holds the top ~28,800 words in the same order, at a seventh the memory.
+    small = n <= 28_000
+    spec = importlib.util.find_spec("wordfreq")
+    folders = spec.submodule_search_locations if spec is not None else None
+    if folders:
+        path = Path(folders[0], "data", f"{'small' if small else 'large'}_en.msgpack.gz")
+        if path.is_file():
+            import msgpack
+
+            with gzip.open(path, "rb") as file:
+                header, *bands = msgpack.load(file, raw=False)
+            if header == {"format": "cB", "version": 1}:
+                words = (w for w in chain.from_iterable(bands) if not _MULTI_DIGIT.match(w))
+                return list(islice(words, n))
+    import wordfreq
+
+    return list(wordfreq.top_n_list("en", n, wordlist="small" if small else "best"))
+
+
 @lru_cache(maxsize=4)
 def _word_classes(n_common: int) -> npt.NDArray[np.uint8]:
     """Class by token-hash prefix: wordfreq's ``n_common`` most frequent English words are
     a spinner's material, the function words too; any other word is rare, so immutable."""
-    import wordfreq
-
     table = np.zeros(1 << _CLASS_BITS, dtype=np.uint8)
-    # The "small" list holds the top ~28,800 words in the same order, at a seventh the memory.
-    wordlist = "small" if n_common <= 28_000 else "best"
-    common = wordfreq.top_n_list("en", n_common, wordlist=wordlist)
+    common = top_english_words(n_common)
     for words, word_class in ((common, _COMMON), (STOPWORDS, _FUNCTION)):
         hashes, _ = _token_hashes(_code_points("".join(w + "\n" for w in words)))
         table[hashes >> np.uint32(32 - _CLASS_BITS)] = word_class
@@ -172,18 +201,20 @@ class Fingerprinter:
         (bounded memory). ``sets`` are the offsets where each (non-empty) set starts in
         ``shingles``; one signature row per set."""
         starts = np.asarray(sets, dtype=np.intp)
-        out = np.full((len(starts), len(self._a)), 0xFFFFFFFF, dtype=np.uint32)
+        # One row per permutation: reducing along rows is five times faster than down
+        # columns (each set's run of shingles is contiguous in memory).
+        out = np.full((len(self._a), len(starts)), 0xFFFFFFFF, dtype=np.uint32)
         for lo in range(0, len(shingles), _MINHASH_BLOCK):
             hi = min(lo + _MINHASH_BLOCK, len(shingles))
-            values = np.multiply(_fmix32(shingles[lo:hi])[:, None], self._a)
-            values += self._b
+            values = np.multiply(self._a[:, None], _fmix32(shingles[lo:hi]))
+            values += self._b[:, None]
             # The sets that overlap [lo, hi), each cut to the block.
             first = int(np.searchsorted(starts, lo, side="right")) - 1
             last = int(np.searchsorted(starts, hi, side="left"))
             local = np.maximum(starts[first:last], lo) - lo
-            rows = out[first:last]
-            np.minimum(rows, np.minimum.reduceat(values, local, axis=0), out=rows)
-        return out
+            columns = out[:, first:last]
+            np.minimum(columns, np.minimum.reduceat(values, local, axis=1), out=columns)
+        return np.ascontiguousarray(out.T)
 
     def tokens(self, text: str) -> tuple[U32, npt.NDArray[np.bool_]]:
         """Token hashes of ``text`` (lower-cased, as :func:`pipeline.text.words` gives them)
@@ -349,10 +380,6 @@ class RelatedIndex:
         self._skeleton_ends.append(len(self._skeletons))
         return len(self.ids) - 1
 
-    def _skeleton(self, i: int) -> list[int]:
-        start = self._skeleton_ends[i - 1] if i else 0
-        return self._skeletons[start : self._skeleton_ends[i]].tolist()
-
     def links_by_position(self) -> dict[int, list[Related]]:
         """Every article with at least one link, by position; links both ways, most similar
         first, at most ``related.max_links`` each."""
@@ -363,7 +390,7 @@ class RelatedIndex:
         flags = np.frombuffer(self._flags, dtype=np.uint8)
         text = np.frombuffer(self._text_sigs, dtype=np.uint16).reshape(n, s.num_perm)
         skel = np.frombuffer(self._skeleton_sigs, dtype=np.uint16).reshape(n, s.num_perm)
-        keys = np.union1d(
+        keys = _union(
             _candidates(text, flags & 1 > 0, s.text_band_rows, s.max_bucket),
             _candidates(skel, flags & 2 > 0, s.skeleton_band_rows, s.max_bucket),
         )
@@ -400,10 +427,16 @@ class RelatedIndex:
             & (skel_sim >= s.skeleton_min_jaccard)
             & (1.0 - skel_sim <= s.max_change_ratio * (1.0 - text_sim))
         )
-        for i, j, _ in zip(*_where(spun, left, right, skel_sim), strict=True):
-            ratio = SequenceMatcher(None, self._skeleton(i), self._skeleton(j), False).ratio()
-            if ratio >= s.spun_threshold:
-                yield i, j, "spun_copy", ratio
+        spun_left, spun_right = left[spun], right[spun]
+        flat = np.frombuffer(self._skeletons, dtype=np.uint16)
+        ends = np.frombuffer(self._skeleton_ends, dtype=np.uint64).astype(np.intp)
+        starts = np.concatenate(([0], ends[:-1]))
+        for lo in range(0, len(spun_left), _RATIO_CHUNK):
+            i, j = spun_left[lo : lo + _RATIO_CHUNK], spun_right[lo : lo + _RATIO_CHUNK]
+            ratios = skeleton_ratios(flat, starts[i], ends[i], starts[j], ends[j])
+            for a, b, ratio in zip(i.tolist(), j.tolist(), ratios, strict=True):
+                if ratio >= s.spun_threshold:
+                    yield a, b, "spun_copy", ratio
 
     def links(self) -> dict[str, list[Related]]:
         """Links keyed by article id (articles sharing an id share one list)."""
@@ -420,6 +453,115 @@ def _where(
     sim: npt.NDArray[np.float64],
 ) -> tuple[list[int], list[int], list[float]]:
     return left[mask].tolist(), right[mask].tolist(), sim[mask].tolist()
+
+
+def skeleton_ratios(
+    flat: U16,
+    a_starts: npt.NDArray[np.intp],
+    a_ends: npt.NDArray[np.intp],
+    b_starts: npt.NDArray[np.intp],
+    b_ends: npt.NDArray[np.intp],
+) -> list[float]:
+    """``difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()`` of each pair of token
+    sequences ``a = flat[a_starts[p]:a_ends[p]]``, ``b = flat[b_starts[p]:b_ends[p]]``, for
+    all pairs at once: the same value, bit for bit (the tests compare them), without
+    difflib's per-token Python.
+
+    difflib's matching blocks: the longest common run of the pair (ties: the earliest in
+    ``a``, then in ``b``), then the same on what lies before it and after it, recursively;
+    the ratio is twice their total length over the two lengths. Here every token match
+    ``a[i] == b[j]`` of every pair comes from one sorted join; matches on one diagonal in a
+    row make a run; then each step of the recursion takes, for all open ranges of all pairs
+    at once, the longest run clipped to its range. A run is only checked against the ranges
+    that share rows with it (ranges of one pair never share rows), so a step costs at most
+    the number of matches.
+    """
+    n = len(a_starts)
+    a_len, b_len = a_ends - a_starts, b_ends - b_starts
+    size = int(max(a_len.max(initial=0), b_len.max(initial=0))) + 1  # bounds every index
+    a_pair, a_at = _ranges(a_len)
+    b_pair, b_at = _ranges(b_len)
+    a_key = a_pair.astype(np.int64) << 16 | flat[a_starts[a_pair] + a_at]
+    b_key = b_pair.astype(np.int64) << 16 | flat[b_starts[b_pair] + b_at]
+    order = np.argsort(b_key, kind="stable")
+    b_key, b_at = b_key[order], b_at[order]
+    first = np.searchsorted(b_key, a_key, side="left")
+    match_a, offset = _ranges(np.searchsorted(b_key, a_key, side="right") - first)
+    # Every match (pair, i, j) as one key ordered by pair, diagonal j - i, then i: a run is
+    # a stretch of keys that go up by one (i never reaches size - 1, so a run never
+    # continues onto the next diagonal).
+    i = a_at[match_a]
+    j = b_at[first[match_a] + offset]
+    cell = (a_pair[match_a] * (2 * size) + (j - i + size)) * size + i
+    cell.sort()
+    run_starts = np.flatnonzero(np.diff(cell, prepend=-2) != 1)
+    run_len = np.diff(np.append(run_starts, len(cell)))
+    head = cell[run_starts]
+    run_i = head % size
+    run_j = run_i + (head // size) % (2 * size) - size
+    run_pair = head // size // (2 * size)
+    run_row = run_pair * size + run_i  # row key: pair, then row
+    sq = size * size
+    # The first step, on whole pairs, needs no clipping: each pair's longest run.
+    first_run = np.flatnonzero(np.diff(run_pair, prepend=-1))
+    pair = run_pair[first_run]
+    a_lo, b_lo = np.zeros(len(pair), dtype=np.int64), np.zeros(len(pair), dtype=np.int64)
+    a_hi, b_hi = a_len[pair].astype(np.int64), b_len[pair].astype(np.int64)
+    best = np.maximum.reduceat(_block_key(run_len, run_i, run_j, size), first_run)
+    matches = np.zeros(n, dtype=np.int64)
+    while len(pair):
+        found = best >= 0
+        best, pair = best[found], pair[found]
+        a_lo, a_hi, b_lo, b_hi = a_lo[found], a_hi[found], b_lo[found], b_hi[found]
+        k = best // sq
+        bi = size - 1 - (best % sq) // size
+        bj = size - 1 - best % size
+        np.add.at(matches, pair, k)
+        # Each range splits into the part before its block and the part after, in order,
+        # so ranges stay ordered by pair, then rows.
+        parts = np.stack(
+            (
+                np.stack((pair, a_lo, bi, b_lo, bj), axis=1),
+                np.stack((pair, bi + k, a_hi, bj + k, b_hi), axis=1),
+            ),
+            axis=1,
+        ).reshape(-1, 5)
+        parts = parts[(parts[:, 1] < parts[:, 2]) & (parts[:, 3] < parts[:, 4])]
+        pair, a_lo, a_hi, b_lo, b_hi = parts.T
+        # The ranges sharing rows with each run: those ending after its first row and
+        # starting before its last (ranges of one pair never share rows).
+        lo = np.searchsorted(pair * size + a_hi, run_row, side="right")
+        count = np.searchsorted(pair * size + a_lo, run_row + run_len, side="left") - lo
+        keep = count > 0  # a run outside every range stays outside their parts
+        run_row, run_i, run_j, run_len = run_row[keep], run_i[keep], run_j[keep], run_len[keep]
+        run, at = _ranges(count[keep])
+        box = lo[keep][run] + at
+        i0, j0, length = run_i[run], run_j[run], run_len[run]
+        cut = np.maximum(np.maximum(a_lo[box] - i0, b_lo[box] - j0), 0)
+        k = np.minimum(np.minimum(length, a_hi[box] - i0), b_hi[box] - j0) - cut
+        best = np.full(len(pair), -1, dtype=np.int64)
+        np.maximum.at(best, box, np.where(k > 0, _block_key(k, i0 + cut, j0 + cut, size), -1))
+        if len(k):  # a run with nothing left in its ranges has nothing in their parts
+            useful = np.maximum.reduceat(k, _starts(count[keep])) > 0
+            run_row, run_i, run_j = run_row[useful], run_i[useful], run_j[useful]
+            run_len = run_len[useful]
+    total = (a_len + b_len).tolist()
+    return [2.0 * m / t if t else 1.0 for m, t in zip(matches.tolist(), total, strict=True)]
+
+
+def _block_key(
+    k: npt.NDArray[np.int64], i: npt.NDArray[np.int64], j: npt.NDArray[np.int64], size: int
+) -> npt.NDArray[np.int64]:
+    """Blocks of ``k`` matches from ``a[i]``, ``b[j]`` as one number, largest for difflib's
+    choice: the longest, then the earliest in ``a``, then in ``b``."""
+    return (k * size + (size - 1 - i)) * size + (size - 1 - j)
+
+
+def _ranges(counts: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """For runs of ``counts`` elements laid end to end: each element's run and its place in
+    the run."""
+    run = np.repeat(np.arange(len(counts)), counts)
+    return run, np.arange(len(run)) - _starts(counts)[run]
 
 
 def _candidates(
@@ -463,8 +605,18 @@ def _candidates(
                 break
             found.append(_ordered(ranked[pos], ranked[pos + d]))
         band_pairs = np.concatenate(found, axis=1)
-        merged = np.union1d(merged, (band_pairs[0] << np.int64(32)) | band_pairs[1])
+        merged = _union(merged, (band_pairs[0] << np.int64(32)) | band_pairs[1])
     return merged
+
+
+def _union(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``np.union1d(a, b)`` by one sort: numpy 2's union1d (hashing, then sorting) takes
+    fifteen times as long on these arrays of pair keys."""
+    both = np.concatenate((a, b))
+    both.sort()
+    distinct = np.ones(len(both), dtype=np.bool_)
+    distinct[1:] = both[1:] != both[:-1]
+    return both[distinct]
 
 
 def _ordered(a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
