@@ -20,6 +20,7 @@ from pipeline.detectors.readability import (
     ReadabilityDetector,
     _long_sentences,
     _mark_class,
+    _mark_classes,
 )
 from pipeline.model import ReliabilityModel
 from pipeline.text import Document
@@ -67,6 +68,7 @@ def test_word_tables_equal_textstat_word_by_word(
     tokens |= {"don't", "o'neill", "covid-19", "ex-president", "punitory", "rock'n'roll", "'tis"}
     tokens.discard("")
     assert len(tokens) > 5000
+    detector._packed_tokens(sorted(tokens))  # all at once, as a batch's new tokens are
     for word in sorted(tokens):
         assert detector.syllable_count(word) == textstat.syllable_count(word), word
         for threshold in (2, 3):
@@ -102,6 +104,14 @@ def _odd_texts() -> list[str]:
     rng = random.Random(5)
     pieces = [*"ab .!?\n\t\u00a0\u2003,\"'’-_…x1", "U.S.", " word ", "e.g.", "...", "?!"]
     return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))) for _ in range(2000)]
+
+
+def test_mark_classes_are_each_tokens() -> None:
+    """The batch computation of the sentence-mark classes is the one-token definition."""
+    tokens = [t for text in _odd_texts() for t in text.split()]
+    tokens += ["", ".", "a", "?!", "e.g.", "U.S.", "end.Start", "…", "_.", "x_", "٣.", "é!a"]
+    assert _mark_classes(tokens).tolist() == [_mark_class(t) for t in tokens]
+    assert _mark_classes([]).tolist() == []
 
 
 def test_long_sentences_are_textstats(seeds: dict[str, str]) -> None:
@@ -173,4 +183,4 @@ def test_a_full_token_cache_gives_the_same_profiles(
     monkeypatch.setattr(readability, "_CACHE_MAX", 500)
     got = [full.profile(t) for t in texts]
     assert got == expected
-    assert 0 < len(full._token_stats) <= 500
+    assert 0 < len(full._token_stats) + len(full._short_tokens) <= 500

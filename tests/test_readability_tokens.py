@@ -1,0 +1,88 @@
+"""Readability's batch tokens are ``str.split``'s, packed exactly; its table finds them."""
+
+from __future__ import annotations
+
+import random
+import sys
+
+import numpy as np
+
+from pipeline.detectors.readability_tokens import (
+    _LAST_SPACE,
+    PACKED_CHARS,
+    PackedTable,
+    _spaces,
+    split_batch,
+)
+from pipeline.training.sources import bbc_articles
+
+
+def _reference_key(token: str) -> int:
+    if len(token) > PACKED_CHARS or not all(0 < ord(ch) < 128 for ch in token):
+        return 0
+    key = 0
+    for j, ch in enumerate(token[:8]):
+        key |= ord(ch) << (8 * j)
+    if len(token) == 9:
+        key |= sum((ord(token[8]) >> k & 1) << (8 * k + 7) for k in range(7))
+    return key
+
+
+def _odd_texts() -> list[str]:
+    """Every kind of space (ASCII, Unicode, separators), NUL, surrogates, wide characters,
+    tokens around the packing limit, empty and all-space texts."""
+    rng = random.Random(3)
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    pieces = [*spaces, "a", "ab", "Z9", "é", "\x00", "\ud800", "😀", "x" * PACKED_CHARS, "-", "."]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    return [*texts, "", " ", "\n\n", "word", "x" * (PACKED_CHARS + 1)]
+
+
+def test_whitespace_table_is_isspace_for_every_code_point() -> None:
+    table = _spaces()
+    points = np.arange(sys.maxunicode + 1, dtype=np.uint32)
+    got = table.take(points, mode="clip")
+    expected = np.array([chr(c).isspace() for c in range(sys.maxunicode + 1)])
+    assert np.array_equal(got, expected)
+    assert not expected[_LAST_SPACE + 1 :].any()
+
+
+def test_batch_tokens_are_str_split_and_keys_pack_them_exactly() -> None:
+    texts = [*_odd_texts(), *(a.text for a in bbc_articles()[:100])]
+    rng = random.Random(4)
+    rng.shuffle(texts)
+    for start in range(0, len(texts), 500):
+        part = texts[start : start + 500]
+        tokens = split_batch(part)
+        everything = tokens.strings(np.arange(len(tokens.key)))
+        assert tokens.key.tolist() == [_reference_key(t) for t in everything]
+        packed = {t: k for t, k in zip(everything, tokens.key.tolist(), strict=True) if k}
+        assert len(set(packed.values())) == len(packed)  # one key, one token
+        for i, text in enumerate(part):
+            assert everything[tokens.first[i] : tokens.first[i + 1]] == text.split(), text
+    assert split_batch([]).first.tolist() == [0]
+
+
+def test_packed_table_finds_what_was_added_and_nothing_else() -> None:
+    rng = np.random.default_rng(0)
+    keys = np.unique(rng.integers(1, 1 << 62, 20_000))
+    rng.shuffle(keys)
+    values = rng.integers(0, 1 << 40, len(keys))
+    table = PackedTable(bits=2)
+    added = 0
+    for size in (1, 7, 100, 3000, 20_000):  # growing several times
+        table.add(keys[added : added + size], values[added : added + size])
+        added = min(len(keys), added + size)
+        assert len(table) == added
+        assert np.array_equal(table.get(keys[:added]), values[:added])
+        assert (table.get(keys[added:]) == -1).all()
+    # Keys that share slots (the same low bits after hashing) and a run of neighbours.
+    crowded = PackedTable(bits=4)
+    near = np.arange(1, 9, dtype=np.int64)
+    crowded.add(near, near * 10)
+    assert crowded.get(np.arange(1, 12, dtype=np.int64)).tolist() == [
+        *(near * 10).tolist(),
+        -1,
+        -1,
+        -1,
+    ]
