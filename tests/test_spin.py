@@ -3,6 +3,7 @@ the training spinners, including a style the detector's lexicon was not written 
 
 from __future__ import annotations
 
+import math
 import pickle
 import random
 import re
@@ -18,7 +19,10 @@ from pipeline.detectors.spin import (
     SpinDetector,
     _lower_start_rate,
     _lower_start_rates,
+    _match_case,
     _match_lexicon,
+    _opens_sentence,
+    _opens_sentences,
 )
 from pipeline.detectors.spin_lexicon import LEXICON
 from pipeline.runtime_model import load_runtime_model
@@ -277,35 +281,193 @@ def test_lower_start_rate_equals_the_anchored_pattern(held_out: list[str]) -> No
         assert _lower_start_rates(scan_batch(chunk)) == [_lower_start_rate(t) for t in chunk]
 
 
-def test_batch_lexicon_starts_find_every_lexicon_match(
+def _lexicon_soup(rng: random.Random, n: int) -> list[str]:
+    """Texts of lexicon wordings in any case, glued by common words, punctuation that does
+    and does not end a sentence, and line breaks (each path of the scoring is taken)."""
+    phrases = [" ".join(e.spun) for e in LEXICON]
+    glue = ["the", "in", "a", "and", "it", "zzqx", "Upon", "York", "by.", ".", ",", " —", "\n"]
+    glue += ['." The', "’s", "U.S.", "...", "(", "“", "\n\n", "!", "?”"]
+    out = []
+    for _ in range(n):
+        parts = [rng.choice(phrases + glue) for _ in range(rng.randint(15, 80))]
+        parts = [p.capitalize() if rng.random() < 0.2 else p for p in parts]
+        out.append("".join(p + rng.choice(" " * 9 + "\n") for p in parts))
+    return out
+
+
+def test_batch_lexicon_matches_are_the_article_by_article_matches(
     spin_detector: SpinDetector, held_out: list[str]
 ) -> None:
-    """The detector looks for lexicon matches only where its batch look-up of word pairs and
-    triples says one may start (words outside its vocabulary included); that must lose no
-    match."""
+    """The batch's lexicon matches (packed word numbers of each possible start looked up at
+    once, then the left-to-right choice) are :func:`_match_lexicon`'s on each text alone, and
+    whether each opens a sentence is :func:`_opens_sentence` of the gap before it."""
     rng = random.Random(5)
-    phrases = [" ".join(e.spun) for e in LEXICON]
     texts = [seed_text("004"), *held_out]
     texts += [SPINNER_STYLES["phrase"](t, rng).text for t in held_out]
-    glue = ["the", "in", "a", "zzqx", "Upon", "by.", "\n"]
-    texts += [" ".join(rng.choice(phrases + glue) for _ in range(40)) for _ in range(300)]
+    texts += _lexicon_soup(rng, 300)
     det = spin_detector
     assert any(w not in det.vocab for e in LEXICON for w in e.spun)
-    found = 0
+    found = opening = 0
     for i in range(0, len(texts), 64):
         batch = scan_batch(texts[i : i + 64])
-        starts = det._lexicon_starts(batch).tolist()
+        token_low = batch.low.take(batch.word)
+        matches = det._lexicon_matches(batch, token_low, np.ones(len(batch), dtype=np.bool_))
+        lo = batch.first.take(matches.article)
+        opens = _opens_sentences(batch, matches.first, lo, matches.article).tolist()
+        got = list(
+            zip(
+                matches.article.tolist(),
+                matches.first.tolist(),
+                matches.last.tolist(),
+                strict=True,
+            )
+        )
+        entries = matches.entry.tolist()
+        expected = []
         for a, text in enumerate(batch.texts):
-            _, lows, adjacent, _ = scan(text)
+            _, lows, adjacent, gaps = scan(text)
             every = _match_lexicon(lows, range(len(lows)), adjacent, det._first, 0, len(lows))
-            lo, hi = int(batch.first[a]), int(batch.first[a + 1])
-            mine = [s for s in starts if lo <= s < hi]
-            got = _match_lexicon(batch.lows, batch.word, batch.adjacent, det._first, lo, hi, mine)
-            assert [(m.entry, m.first - lo, m.last - lo) for m in got] == [
-                (m.entry, m.first, m.last) for m in every
+            first = int(batch.first[a])
+            expected += [(a, m.first + first, m.last + first, m, gaps) for m in every]
+        assert got == [(a, f, last) for a, f, last, _, _ in expected]
+        assert [LEXICON[k] for k in entries] == [m.entry for *_, m, _ in expected]
+        starts = [m.first == 0 or _opens_sentence(gaps[m.first]) for *_, m, gaps in expected]
+        assert opens == starts
+        found += len(expected)
+        opening += sum(starts)
+    assert found > 1000 and 100 < opening < found
+
+
+def _scores_match_by_match(det: SpinDetector, text: str) -> list[tuple[int, int, float, str]]:
+    """The scoring of one article's lexicon matches as first written, a match at a time in
+    Python (session 4's code, on :func:`scan` of the article alone): (start, end, score,
+    suggestion) of each match."""
+    words, lows, adjacent, gaps = scan(text)
+    n = len(lows)
+    if n < 20:
+        return []
+    starts, ends, pos = [], [], 0
+    for word, gap in zip(words, gaps, strict=False):
+        starts.append(pos + len(gap))
+        pos = starts[-1] + len(word)
+        ends.append(pos)
+    oov = len(det.vocab)
+    ids = np.array([det.vocab.get(w, oov) for w in lows], dtype=np.int64)
+    left, right = ids[:-1], ids[1:]
+    keys = ((left << 16) | right).astype(np.uint32)
+    c12 = det._pair_counts(keys, left, right, np.array(adjacent, dtype=np.bool_))
+    anti = det._anti(c12, det._left[left] * det._p[right]).tolist()
+    matches = _match_lexicon(lows, range(n), adjacent, det._first, 0, n)
+    plans: list[list[tuple[str, list[tuple[int, int]]]]] = []
+    o_left: list[int] = []
+    o_right: list[int] = []
+    for m in matches:
+        left_j = m.first - 1 if m.first > 0 and adjacent[m.first - 1] else -1
+        right_j = m.last if m.last + 1 < n and adjacent[m.last] else -1
+        entry_plan = []
+        for orig in m.entry.originals:
+            o_words = orig.lower().split()
+            left_id = -1 if o_words[0] == m.entry.spun[0] else det.vocab.get(o_words[0], oov)
+            right_id = -1 if o_words[-1] == m.entry.spun[-1] else det.vocab.get(o_words[-1], oov)
+            pairs = []
+            if left_j >= 0 and left_id >= 0:
+                pairs.append((left_j, len(o_left)))
+                o_left.append(int(ids[left_j]))
+                o_right.append(left_id)
+            if right_j >= 0 and right_id >= 0:
+                pairs.append((right_j, len(o_left)))
+                o_left.append(right_id)
+                o_right.append(int(ids[right_j + 1]))
+            entry_plan.append((orig, pairs))
+        plans.append(entry_plan)
+    ol, orr = np.array(o_left, dtype=np.int64), np.array(o_right, dtype=np.int64)
+    oc12 = det._pair_counts(((ol << 16) | orr).astype(np.uint32), ol, orr)
+    logp = det._logp[orr]
+    p = np.exp(logp)
+    o_anti = det._anti(oc12, det._left[ol] * p).tolist()
+    k = det.settings.bigram_smoothing
+    o_fit = (np.log((oc12 + k * p) / (det._left[ol] + k)) - logp).tolist()
+    per_entry = Counter(m.entry.spun for m in matches)
+    counts = Counter(lows)
+    matched = Counter(lows[i] for m in matches for i in range(m.first, m.last + 1))
+    first_pass = []
+    for m, plan in zip(matches, plans, strict=True):
+        e = m.entry
+        logit = math.log(e.prior / (1.0 - e.prior))
+        best_fit, best_orig, ctx = -math.inf, e.originals[0], 0.0
+        for orig, pairs in plan:
+            fit = sum(o_fit[row] for _, row in pairs)
+            spun = sum(anti[j] - o_anti[row] for j, row in pairs)
+            if fit > best_fit + 1.0:
+                best_fit, best_orig, ctx = fit, orig, spun
+        logit += min(max(ctx, -2.0), 6.0)
+        first_word = words[m.first]
+        starts_sentence = m.first == 0 or _opens_sentence(gaps[m.first])
+        if first_word[0].islower() and starts_sentence:
+            logit += 3.0
+        followed = e.before_name and m.last + 1 < n and adjacent[m.last]
+        if followed and words[m.last + 1][0].isupper():
+            logit += 5.0
+        expected = n * det.entry_rates.get(e.spun, 0.0)
+        logit += 0.9 * max(0.0, math.log(per_entry[e.spun] / (expected + 1.0)))
+        single = all(" " not in o for o in e.originals)
+        exp_o = n * sum(det._ref_rate(o.lower()) for o in e.originals) if single else 0.0
+        if exp_o >= 2.0:
+            seen_o = sum(counts[o] - matched[o] for o in e.originals)
+            z = (exp_o - seen_o) / math.sqrt(exp_o + 1.0)
+            logit += 0.6 * min(max(z, 0.0), 4.0)
+        first_pass.append((logit, _match_case(best_orig, first_word, starts_sentence)))
+    boost = 0.4 * min(sum(1 for logit, _ in first_pass if logit >= 0.0), 5)
+    return [
+        (starts[m.first], ends[m.last], 1.0 / (1.0 + math.exp(-(logit + boost))), suggestion)
+        for m, (logit, suggestion) in zip(matches, first_pass, strict=True)
+    ]
+
+
+def test_batch_scores_are_the_match_by_match_scores(
+    spin_detector: SpinDetector, held_out: list[str]
+) -> None:
+    """Every lexicon match scored for the whole batch at once gives the lexicon features and
+    findings of the match-by-match Python it replaced, bit for bit (seeds, clean and spun BBC,
+    lexicon soups with sentence ends, line breaks and capitals; batches of 64)."""
+    rng = random.Random(17)
+    texts = [*(seed_text(p) for p in ("000", "001", "002", "003", "004")), *held_out[:20]]
+    texts += [SPINNER_STYLES[s](t, rng).text for s in SPINNER_STYLES for t in held_out[:8]]
+    texts += _lexicon_soup(rng, 150)
+    shipped = next(d for d in load_runtime_model().detectors if isinstance(d, SpinDetector))
+    min_score = load_settings().spin.finding_min_score
+    for det in (spin_detector, shipped):
+        assert det.settings.finding_min_score == min_score
+        detections = [
+            d
+            for i in range(0, len(texts), 64)
+            for d in det.detect_batch([Document(t) for t in texts[i : i + 64]])
+        ]
+        scored = strong = 0
+        for text, detection in zip(texts, detections, strict=True):
+            scores = _scores_match_by_match(det, text)
+            values = [s for _, _, s, _ in scores]
+            n = len(scan(text)[1])
+            per_k = 1000.0 / n if n >= 20 else 0.0
+            findings = [
+                (a, b, s, f"spinner substitution for '{x}'", x)
+                for a, b, s, x in scores
+                if s >= min_score
             ]
-            found += len(every)
-    assert found > 1000
+            got = detection.features
+            assert got[0] == sum(values) * per_k
+            assert got[1] == len(findings) * per_k
+            assert got[2] == max(values, default=0.0)
+            lexicon = [
+                (f.start, f.end, f.score, f.reason, f.suggestion)
+                for f in detection.findings
+                if f.reason.startswith("spinner substitution for")
+            ]
+            if det.synonyms is None:
+                assert lexicon == findings
+            scored += len(scores)
+            strong += len(findings)
+        assert scored > 3000 and 500 < strong < scored
 
 
 def test_batch_detection_equals_one_by_one(
@@ -332,6 +494,32 @@ def test_batch_detection_equals_one_by_one(
             assert [got[j] for j in range(len(texts))] == alone
     assert any(d.findings for d in alone)
     assert all(type(x) is float for d in alone for x in d.features)
+
+
+def test_anti_is_the_capped_deviance_of_every_rare_pair(
+    spin_detector: SpinDetector, held_out: list[str]
+) -> None:
+    """:meth:`SpinDetector._anti` takes the logarithm only where it keeps the value (pairs seen
+    at most a tenth as often as independence predicts); its values are the Poisson deviance
+    computed for every pair, capped at 6, bit for bit."""
+    det = spin_detector
+    rng = random.Random(19)
+    texts = [*held_out, *(SPINNER_STYLES[s](t, rng).text for s in SPINNER_STYLES for t in held_out)]
+    batch = scan_batch(texts)
+    oov = len(det.vocab)
+    ids = np.array([det.vocab.get(w, oov) for w in batch.low_words]).take(batch.low)
+    ids = ids.take(batch.word)
+    left, right = ids[:-1], ids[1:]
+    keys = ((left << 16) | right).astype(np.uint32)
+    c12 = det._pair_counts(keys, left, right, batch.adjacent[:-1])
+    expected = np.maximum(det._left[left] * det._p[right], 1e-12)
+    deviance = expected - c12 + c12 * np.log(np.maximum(c12, 1e-12) / expected)
+    want = np.where(c12 * 10.0 < expected, np.minimum(deviance, 6.0), 0.0)
+    got = det._anti(c12, det._left[left] * det._p[right])
+    assert got.tobytes() == want.tobytes()
+    # Seen rarely (the logarithm), unseen, capped, and seen often enough to give 0: each some.
+    assert ((got > 0.0) & (c12 > 0.0)).sum() > 50 and ((got > 0.0) & (c12 == 0.0)).sum() > 1000
+    assert (got == 6.0).sum() > 100 and ((c12 > 0.0) & (got == 0.0)).sum() > 1000
 
 
 def _function_word_features_by_counter(det: SpinDetector, lows: list[str]) -> list[float]:

@@ -43,11 +43,14 @@ fitted without the thesaurus spinner's articles (``pipeline.training.train``).
 
 Speed: :meth:`SpinDetector.detect_batch` works on a batch of articles at once (scoring's
 256): one :func:`~pipeline.text.scan_batch` of all their texts, one
-look-up per distinct word of the batch, the bigram counts of all word pairs in one sorted
-search, lexicon match starts from int64 keys of word pairs and triples, sentence starts and
-function-word counts with numpy over the whole batch; per article only its lexicon matches
-and the sums whose order fixes their rounding (``tests/test_spin.py`` checks every piece
-against the article-by-article code it replaced, and the features are bit-identical).
+look-up per distinct word of the batch, the bigram counts of all word pairs (and of the
+pairs the lexicon matches' originals would make) in one sorted search, sentence starts and
+function-word counts with numpy over the whole batch; the lexicon matches found by looking
+up the packed word numbers of every possible start at once, and scored with numpy over all
+the batch's matches, each float added in the order the match-by-match code added it; per
+article only the sums whose order fixes their rounding and the findings
+(``tests/test_spin.py`` checks every piece against the article-by-article code it replaced,
+and the features are bit-identical).
 """
 
 from __future__ import annotations
@@ -126,14 +129,62 @@ def _opens_sentence(gap: str) -> bool:
     return bool(rest) and rest[-1] in _SENTENCE_END
 
 
-@dataclass
-class _Plan:
-    """Per match and original, the (spun junction, original pair row) pairs to compare; the
-    original pairs' word ids."""
+@dataclass(frozen=True)
+class _Entries:
+    """What scoring a match needs of its lexicon entry, per entry (LEXICON's order); the
+    2-D ones have a row per original (an entry has one or two)."""
 
-    plans: list[list[tuple[str, list[tuple[int, int]]]]]
-    o_left: list[int]
-    o_right: list[int]
+    logit: npt.NDArray[np.float64]  # prior log-odds
+    rate: npt.NDArray[np.float64]  # reference rate of the wording
+    original_rate: npt.NDArray[np.float64]  # ... of its originals (0 with a phrase original)
+    before_name: npt.NDArray[np.bool_]
+    has: npt.NDArray[np.bool_]  # the entry has this original
+    left: npt.NDArray[np.int64]  # word id the original puts at the left junction (-1: none)
+    right: npt.NDArray[np.int64]  # ... at the right junction
+    tracked: npt.NDArray[np.int64]  # the original's column of the tracked counts (-1: none)
+
+
+@dataclass(frozen=True)
+class _LexiconKeys:
+    """The lexicon's wordings as numbers: each of its words numbered from 1 (0: a word of no
+    wording), a wording of k words as their numbers packed ``bits`` apart into an int64, so
+    that the first k words after a token give one number to look up."""
+
+    numbers: dict[str, int]  # lexicon word -> its number
+    bits: int
+    longest: int  # words of the longest wording
+    single: npt.NDArray[np.int64]  # word number -> its single-word entry (-1: none)
+    opens: npt.NDArray[np.bool_]  # word number -> it opens a longer wording
+    starts: npt.NDArray[np.bool_]  # ... either
+    pairs: npt.NDArray[np.bool_]  # two words' key -> they open a longer wording
+    keys: npt.NDArray[np.int64]  # the longer wordings, sorted
+    entries: npt.NDArray[np.int64]  # ... and their entries
+
+
+@dataclass(frozen=True)
+class _Matches:
+    """A batch's lexicon matches in token order: each one's first and last token (inclusive),
+    entry (its place in LEXICON) and article."""
+
+    first: npt.NDArray[np.int64]
+    last: npt.NDArray[np.int64]
+    entry: npt.NDArray[np.int64]
+    article: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class _Junctions:
+    """Where a batch's lexicon matches meet their neighbours: the token before and after each
+    (clipped to the batch), whether an adjacent word of its article follows; per original
+    (an entry's first, second) its left and its right junction in turn: the matches that
+    compare a pair there (``uses``), and those pairs in that order (word ids)."""
+
+    before: npt.NDArray[np.int64]
+    after: npt.NDArray[np.int64]
+    has_right: npt.NDArray[np.bool_]
+    uses: list[npt.NDArray[np.intp]]
+    left: npt.NDArray[np.int64]
+    right: npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -267,31 +318,40 @@ class SpinDetector(Detector):
             for family in families
             if all(f in calibration for f in family)
         ]
-        # Per entry (by identity: an entry's own hash hashes all its fields): its prior
-        # log-odds, the reference rate of its wording and (0 for phrase originals) of its
-        # single-word originals, and per original the word ids of the pairs to compare at
-        # the left and right junction (-1: the same word, nothing to compare).
+        # Per lexicon entry (LEXICON's order), as arrays that all of a batch's matches read
+        # at once: its prior log-odds, the reference rate of its wording and (0 for phrase
+        # originals) of its single-word originals; per original (rows) the word ids of the
+        # pairs to compare at the left and right junction (-1: the same word, nothing to
+        # compare, or no such original) and its column in the tracked counts (-1: none).
         oov = len(self.vocab)
-        self._info = {
-            id(e): (
-                math.log(e.prior / (1.0 - e.prior)),
-                self.entry_rates.get(e.spun, 0.0),
-                sum(self._ref_rate(o.lower()) for o in e.originals)
-                if all(" " not in o for o in e.originals)
-                else 0.0,
+        self._lexicon = _lexicon_keys(self._first)
+        width = max(len(e.originals) for e in LEXICON)
+        sides = np.full((3, width, len(LEXICON)), -1, dtype=np.int64)
+        for k, e in enumerate(LEXICON):
+            for j, o in enumerate(e.originals):
+                o_words = o.lower().split()
+                if o_words[0] != e.spun[0]:
+                    sides[0, j, k] = self.vocab.get(o_words[0], oov)
+                if o_words[-1] != e.spun[-1]:
+                    sides[1, j, k] = self.vocab.get(o_words[-1], oov)
+                sides[2, j, k] = self._tracked.get(o, -1) if " " not in o else -1
+        self._entries = _Entries(
+            np.array([math.log(e.prior / (1.0 - e.prior)) for e in LEXICON]),
+            np.array([self.entry_rates.get(e.spun, 0.0) for e in LEXICON]),
+            np.array(
                 [
-                    (
-                        o,
-                        -1 if o_first == e.spun[0] else self.vocab.get(o_first, oov),
-                        -1 if o_last == e.spun[-1] else self.vocab.get(o_last, oov),
-                    )
-                    for o, o_first, o_last in (
-                        (o, o.lower().split()[0], o.lower().split()[-1]) for o in e.originals
-                    )
-                ],
-            )
-            for e in LEXICON
-        }
+                    sum(self._ref_rate(o.lower()) for o in e.originals)
+                    if all(" " not in o for o in e.originals)
+                    else 0.0
+                    for e in LEXICON
+                ]
+            ),
+            np.array([e.before_name for e in LEXICON], dtype=np.bool_),
+            np.array([[j < len(e.originals) for e in LEXICON] for j in range(width)]),
+            sides[0],
+            sides[1],
+            sides[2],
+        )
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
@@ -328,8 +388,9 @@ class SpinDetector(Detector):
         """Each article's detection, computed for the batch at once: one :func:`scan_batch`,
         one vocabulary look-up per distinct word, the reference pair counts of every word pair
         in one sorted look-up, counts and rates with numpy over all tokens; Python per article
-        only for its lexicon matches, the sums whose order matters and the findings. An
-        article's detection does not depend on the batch it is in."""
+        only for the sums whose order matters and the findings (the lexicon matches are
+        found and scored with numpy over all the batch's matches). An article's detection
+        does not depend on the batch it is in."""
         if not docs:
             return []
         batch = scanned(docs)
@@ -337,40 +398,38 @@ class SpinDetector(Detector):
         oov = len(self.vocab)
         low_words = batch.low_words
         ids = np.fromiter(map(self.vocab.get, low_words, repeat(oov)), np.int64, len(low_words))
-        ids = ids.take(batch.low).take(batch.word)
-        # Every pair of neighbouring tokens (those across two articles are never used).
-        left, right = ids[:-1], ids[1:]
-        keys = ((left << 16) | right).astype(np.uint32)
-        # Only adjacent pairs are read (the collocation rate, the lexicon matches' junctions).
-        c12 = self._pair_counts(keys, left, right, batch.adjacent[:-1])
-        anti = self._anti(c12, self._left.take(left) * self._p.take(right))
-        known = batch.adjacent[:-1] & (left != oov)
-        weighted = np.where(known, anti, 0.0)
-        counts = self._tracked_counts(batch)
+        token_low = batch.low.take(batch.word)
+        ids = ids.take(token_low)
+        tracked = self._tracked_rows(batch).take(token_low)
+        counts = self._tracked_counts(batch, tracked)
         function_words = self._function_word_features(counts, sizes)
         lower_rates = _lower_start_rates(batch)
-        # Lexicon matches, then the original pairs of all of them in one look-up.
-        starts = self._lexicon_starts(batch)
-        start_bounds = np.searchsorted(starts, batch.first).tolist()
-        plan = _Plan([], [], [])
-        matched: dict[int, tuple[list[_Match], int]] = {}  # article -> matches, first plan
-        for a, n in enumerate(sizes):
-            lo, hi = start_bounds[a], start_bounds[a + 1]
-            if n < _MIN_WORDS or lo == hi:
-                continue
-            found = _match_lexicon(
-                batch.lows,
-                batch.word,
-                batch.adjacent,
-                self._first,
-                int(batch.first[a]),
-                int(batch.first[a + 1]),
-                starts[lo:hi].tolist(),
-            )
-            if found:
-                matched[a] = (found, len(plan.plans))
-                self._plan_matches(found, ids, batch, a, plan)
-        o_fit, o_anti = self._original_evidence(plan)
+        # The lexicon matches of all articles of enough words, and the word pairs their
+        # originals would make at their junctions.
+        long_enough = np.array(sizes, dtype=np.int64) >= _MIN_WORDS
+        matches = self._lexicon_matches(batch, token_low, long_enough)
+        junctions = self._junctions(batch, matches, ids)
+        # The reference counts of every pair of neighbouring tokens (those across two
+        # articles are never used; only adjacent pairs are read: the collocation rate, the
+        # matches' junctions) and of the originals' pairs, in one look-up.
+        n_pairs = max(len(ids) - 1, 0)
+        left = np.concatenate([ids[:-1], junctions.left])
+        right = np.concatenate([ids[1:], junctions.right])
+        keys = ((left << 16) | right).astype(np.uint32)
+        needed = np.ones(len(keys), dtype=np.bool_)
+        needed[:n_pairs] = batch.adjacent[:-1]
+        c12 = self._pair_counts(keys, left, right, needed)
+        all_anti = self._anti(c12, self._left.take(left) * self._p.take(right))
+        anti = all_anti[:n_pairs]
+        known = batch.adjacent[:-1] & (ids[:-1] != oov)
+        weighted = np.where(known, anti, 0.0)
+        o_fit = self._pmi(c12[n_pairs:], junctions.left, junctions.right)
+        scored, best, opens = self._score_matches(
+            batch, matches, junctions, anti, o_fit, all_anti[n_pairs:], counts, tracked
+        )
+        found = self._findings(batch, matches, scored, best, opens)
+        scores = scored.tolist()
+        bounds = np.searchsorted(matches.article, np.arange(len(batch) + 1)).tolist()
         synonyms = self.synonyms.evaluate_batch(batch) if self.synonyms is not None else None
         out: list[Detection] = []
         zeros = [0.0] * len(self.feature_names())
@@ -379,28 +438,9 @@ class SpinDetector(Detector):
                 out.append(self._detection(zeros, []))
                 continue
             lo, hi = int(batch.first[a]), int(batch.first[a + 1])
-            matches, row = matched.get(a, ([], 0))
-            plans = plan.plans[row : row + len(matches)]
-            scores = self._score_matches(
-                batch, a, matches, plans, anti, o_fit, o_anti, counts[a].tolist()
-            )
-            min_score = self.settings.finding_min_score
-            text = batch.texts[a]
-            findings = [
-                Finding.at(
-                    text,
-                    "spin",
-                    int(batch.start[m.first]),
-                    int(batch.end[m.last]),
-                    score,
-                    f"spinner substitution for '{suggestion}'",
-                    suggestion,
-                )
-                for m, (score, suggestion) in zip(matches, scores, strict=True)
-                if score >= min_score
-            ]
+            findings = found.get(a, [])
             per_k = 1000.0 / n
-            score_values = [s for s, _ in scores]
+            score_values = scores[bounds[a] : bounds[a + 1]]
             features = [
                 sum(score_values) * per_k,
                 len(findings) * per_k,
@@ -433,63 +473,6 @@ class SpinDetector(Detector):
             out.append(Detection(self.name, tuple(features), tuple(findings)))
         return out
 
-    def _original_evidence(self, plan: _Plan) -> tuple[list[float], list[float]]:
-        """The PMI and :meth:`_anti` of the lexicon matches' original pairs (``plan``). PMI:
-        log P(right | left) / P(right), where P(right | left) interpolates reference bigram
-        counts with wordfreq's unigram probability (a left word the reference never saw gives
-        PMI 0: no evidence, not "rare")."""
-        if not plan.o_left:
-            return [], []
-        left = np.array(plan.o_left, dtype=np.int64)
-        right = np.array(plan.o_right, dtype=np.int64)
-        keys = ((left << 16) | right).astype(np.uint32)
-        c12 = self._pair_counts(keys, left, right)
-        logp = self._logp[right]
-        p = np.exp(logp)
-        left_counts = self._left[left]
-        anti = self._anti(c12, left_counts * p)
-        k = self.settings.bigram_smoothing
-        o_pmi = np.log((c12 + k * p) / (left_counts + k)) - logp
-        return o_pmi.tolist(), anti.tolist()
-
-    def _lexicon_starts(self, batch: ScanBatch) -> npt.NDArray[np.intp]:
-        """The tokens where a lexicon match may start, ascending (a superset: the matcher
-        checks each): a single-word entry's word, the first two words of a two-word entry or
-        the first three of a longer one, compared as numbers of the batch's distinct
-        lower-cased words (int64 keys, looked up in the few keys of the lexicon)."""
-        lid = batch.low_index
-        n_low = len(lid)
-        low = batch.low.take(batch.word)
-        single, multi, _ = self._first
-        is_single = np.zeros(n_low, dtype=np.bool_)
-        is_single[[lid[w] for w in single if w in lid]] = True
-        starts = is_single.take(low)
-        triples = n_low < 1 << 21  # three numbers fit an int64
-        opener = np.zeros(n_low, dtype=np.bool_)
-        pair_keys: list[int] = []
-        triple_keys: list[int] = []
-        for (a, b), entries in multi.items():
-            ia, ib = lid.get(a), lid.get(b)
-            if ia is None or ib is None:
-                continue
-            for e in entries:
-                if len(e.spun) == 2 or not triples:
-                    pair_keys.append(ia * n_low + ib)
-                elif (ic := lid.get(e.spun[2])) is not None:
-                    triple_keys.append((ia * n_low + ib) * n_low + ic)
-                else:
-                    continue
-                opener[ia] = True
-        at = np.flatnonzero(opener[low[:-1]])
-        if pair_keys:
-            pair = low.take(at) * n_low + low.take(at + 1)
-            starts[at[_member(pair_keys, pair)]] = True
-        if triple_keys:
-            at = at[at < len(low) - 2]
-            triple = (low.take(at) * n_low + low.take(at + 1)) * n_low + low.take(at + 2)
-            starts[at[_member(triple_keys, triple)]] = True
-        return np.flatnonzero(starts)
-
     def _pair_counts(
         self,
         keys: npt.NDArray[np.uint32],
@@ -518,130 +501,262 @@ class SpinDetector(Detector):
         most a tenth as often as predicted (else 0); capped at 6."""
         expected = np.maximum(independent, 1e-12)
         # An unseen pair's deviance, expected - 0 + 0 * log(...), is exactly ``expected``:
-        # the logarithm only where the pair was seen.
-        deviance = expected.copy()
-        seen = np.flatnonzero(c12 > 0.0)
+        # the logarithm only where the pair was seen, and seen that rarely (few pairs).
+        rare = c12 * 10.0 < expected
+        out = np.where(rare, np.minimum(expected, 6.0), 0.0)
+        seen = np.flatnonzero(rare & (c12 > 0.0))
         e, c = expected.take(seen), c12.take(seen)
-        deviance[seen] = e - c + c * np.log(np.maximum(c, 1e-12) / e)
-        return np.where(c12 * 10.0 < expected, np.minimum(deviance, 6.0), 0.0)
+        out[seen] = np.minimum(e - c + c * np.log(np.maximum(c, 1e-12) / e), 6.0)
+        return out
 
-    def _plan_matches(
+    def _pmi(
         self,
-        matches: list[_Match],
-        ids: npt.NDArray[np.int64],
+        c12: npt.NDArray[np.float64],
+        left: npt.NDArray[np.int64],
+        right: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.float64]:
+        """The PMI of word pairs (``left``, ``right``: word ids; ``c12``: their reference
+        counts): log P(right | left) / P(right), where P(right | left) interpolates reference
+        bigram counts with wordfreq's unigram probability (a left word the reference never
+        saw gives PMI 0: no evidence, not "rare")."""
+        k = self.settings.bigram_smoothing
+        logp = self._logp.take(right)
+        pmi: npt.NDArray[np.float64] = (
+            np.log((c12 + k * self._p.take(right)) / (self._left.take(left) + k)) - logp
+        )
+        return pmi
+
+    def _lexicon_matches(
+        self,
         batch: ScanBatch,
-        a: int,
-        plan: _Plan,
-    ) -> None:
-        """Context: a junction the spun wording breaks ("will is": common words the reference
-        never shows together) where the original would not ("that is"). Which word pairs of
-        which original to compare (added to ``plan``), so that all are looked up in one batch."""
-        lo, hi = int(batch.first[a]), int(batch.first[a + 1])
+        token_low: npt.NDArray[np.int64],
+        long_enough: npt.NDArray[np.bool_],
+    ) -> _Matches:
+        """The matches :func:`_match_lexicon` finds in each article of ``long_enough``, found
+        for the whole batch at once: at each token that may open a wording, its next words
+        (while adjacent) as the numbers of :class:`_LexiconKeys`, the first two, three, ...
+        looked up among the wordings' in one sorted search, the longest found winning (else
+        the token's single-word entry); then, left to right, a match that starts inside the
+        one kept before it is dropped. ``token_low``: each token's lower-cased word."""
+        lex = self._lexicon
+        number = _numbers(lex.numbers, batch)
         adjacent = batch.adjacent
-        info = self._info
-        o_left, o_right = plan.o_left, plan.o_right
-        for m in matches:
-            left_j = m.first - 1 if m.first > lo and adjacent[m.first - 1] else -1
-            right_j = m.last if m.last + 1 < hi and adjacent[m.last] else -1
-            entry_plan: list[tuple[str, list[tuple[int, int]]]] = []
-            for orig, left_id, right_id in info[id(m.entry)][3]:
-                pairs: list[tuple[int, int]] = []  # (spun junction, original pair row)
-                if left_j >= 0 and left_id >= 0:
-                    pairs.append((left_j, len(o_left)))
-                    o_left.append(int(ids[left_j]))
-                    o_right.append(left_id)
-                if right_j >= 0 and right_id >= 0:
-                    pairs.append((right_j, len(o_left)))
-                    o_left.append(right_id)
-                    o_right.append(int(ids[right_j + 1]))
-                entry_plan.append((orig, pairs))
-            plan.plans.append(entry_plan)
+        at = np.flatnonzero(lex.starts.take(number).take(token_low))
+        opener = number.take(token_low.take(at))
+        entry = lex.single.take(opener)
+        length = (entry >= 0).astype(np.int64)
+        longer = np.flatnonzero(lex.opens.take(opener) & adjacent.take(at))
+        start = at.take(longer)
+        key = opener.take(longer) | (number.take(token_low.take(start + 1)) << lex.bits)
+        known = lex.pairs.take(key)
+        longer, start, key = longer[known], start[known], key[known]
+        if len(longer):
+            prefixes = [key]
+            linked = np.ones(len(start), dtype=np.bool_)
+            for k in range(2, lex.longest):  # word k joins while the words stay adjacent
+                # and are lexicon words (the last token of the batch is adjacent to nothing:
+                # clipping reads it); past them the key is -1, which no wording has
+                word_k = number.take(token_low.take(start + k, mode="clip"))
+                linked &= adjacent.take(start + k - 1, mode="clip") & (word_k > 0)
+                key = np.where(linked, key | (word_k << (lex.bits * k)), -1)
+                prefixes.append(key)
+            stacked = np.concatenate(prefixes)
+            pos = np.minimum(np.searchsorted(lex.keys, stacked), len(lex.keys) - 1)
+            hit = (lex.keys.take(pos) == stacked).reshape(len(prefixes), len(start))
+            found = np.flatnonzero(hit.any(axis=0))
+            rows = (len(prefixes) - 1 - np.argmax(hit[::-1], axis=0)).take(found)  # longest
+            entry[longer[found]] = lex.entries.take(pos.reshape(hit.shape)[rows, found])
+            length[longer[found]] = rows + 2
+        hits = np.flatnonzero(length)
+        first = at.take(hits)
+        last = first + length.take(hits) - 1
+        article = batch.article.take(first)
+        keep = np.flatnonzero(_leftmost(first, last) & long_enough.take(article))
+        return _Matches(
+            first.take(keep), last.take(keep), entry.take(hits).take(keep), article.take(keep)
+        )
+
+    def _junctions(
+        self, batch: ScanBatch, matches: _Matches, ids: npt.NDArray[np.int64]
+    ) -> _Junctions:
+        """Context: a junction the spun wording breaks ("will is": common words the reference
+        never shows together) where the original would not ("that is"). Where each match
+        meets an adjacent word of its article, and the pairs each original would make there
+        (``ids``: each token's word id)."""
+        first, last, entry, article = matches.first, matches.last, matches.entry, matches.article
+        e = self._entries
+        lo, hi = batch.first.take(article), batch.first.take(article + 1)
+        adjacent = batch.adjacent
+        before = np.maximum(first - 1, 0)
+        after = np.minimum(last + 1, max(len(ids) - 1, 0))
+        has_left = (first > lo) & adjacent.take(before)
+        has_right = (last + 1 < hi) & adjacent.take(last)
+        uses: list[npt.NDArray[np.intp]] = []
+        pair_left: list[npt.NDArray[np.int64]] = []
+        pair_right: list[npt.NDArray[np.int64]] = []
+        for j in range(len(e.has)):
+            left_id, right_id = e.left[j].take(entry), e.right[j].take(entry)
+            use_left = np.flatnonzero(has_left & (left_id >= 0))
+            use_right = np.flatnonzero(has_right & (right_id >= 0))
+            uses += [use_left, use_right]
+            pair_left += [ids.take(before.take(use_left)), right_id.take(use_right)]
+            pair_right += [left_id.take(use_left), ids.take(after.take(use_right))]
+        return _Junctions(
+            before,
+            after,
+            has_right,
+            uses,
+            np.concatenate(pair_left).astype(np.int64),
+            np.concatenate(pair_right).astype(np.int64),
+        )
 
     def _score_matches(
         self,
         batch: ScanBatch,
-        a: int,
-        matches: list[_Match],
-        plans: list[list[tuple[str, list[tuple[int, int]]]]],
+        matches: _Matches,
+        junctions: _Junctions,
         anti: npt.NDArray[np.float64],
-        o_fit: list[float],
-        o_anti: list[float],
-        counts: list[int],
-    ) -> list[tuple[float, str]]:
-        """Probability-like score and best suggestion for each lexicon match of article
-        ``a``, given the :meth:`_anti` of its spun junctions and the PMI and :meth:`_anti` of
-        the original pairs of :meth:`_plan_matches`; ``counts``: the article's counts of the
-        tracked words."""
-        if not matches:
-            return []
-        lo, hi = int(batch.first[a]), int(batch.first[a + 1])
+        o_fit: npt.NDArray[np.float64],
+        o_anti: npt.NDArray[np.float64],
+        counts: npt.NDArray[np.int64],
+        tracked: npt.NDArray[np.int64],
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """Probability-like score of each lexicon match of the batch, the original to suggest
+        (its place in the entry's originals) and whether the match opens a sentence. Each
+        quantity is computed for all matches at once and each float added in the order the
+        match-by-match definition adds it (``tests/test_spin.py``). ``anti``: :meth:`_anti`
+        of each token and the next; ``o_fit``, ``o_anti``: :meth:`_pmi` and :meth:`_anti` of
+        the ``junctions``' pairs; ``counts``: the articles' counts of the tracked words;
+        ``tracked``: each token's column of them (-1: none)."""
+        first, last, entry, article = matches.first, matches.last, matches.entry, matches.article
+        n_matches = len(first)
+        if not n_matches:
+            return np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.bool_)
+        e = self._entries
+        lo, hi = batch.first.take(article), batch.first.take(article + 1)
+        before, after, uses = junctions.before, junctions.after, junctions.uses
+        spun_anti = (anti.take(before), anti.take(np.minimum(last, len(anti) - 1)))
+        fits: list[npt.NDArray[np.float64]] = []
+        spuns: list[npt.NDArray[np.float64]] = []
+        row = 0
+        for j in range(len(e.has)):
+            # Python's sum of the (left, right) pairs present: 0 + left + right.
+            fit, spun = np.zeros(n_matches), np.zeros(n_matches)
+            for side in (0, 1):
+                use = uses[2 * j + side]
+                rows = slice(row, row + len(use))
+                row += len(use)
+                fit[use] += o_fit[rows]
+                spun[use] += spun_anti[side].take(use) - o_anti[rows]
+            fits.append(fit)
+            spuns.append(spun)
+        best_fit, ctx = fits[0], spuns[0]
+        best = np.zeros(n_matches, dtype=np.int64)
+        for j in range(1, len(fits)):  # a later original must fit clearly better
+            better = e.has[j].take(entry) & (fits[j] > best_fit + 1.0)
+            best_fit = np.where(better, fits[j], best_fit)
+            ctx = np.where(better, spuns[j], ctx)
+            best[better] = j
+        logit = e.logit.take(entry) + np.minimum(np.maximum(ctx, -2.0), 6.0)
+        # Spinners lower-case what they put at a sentence start.
+        opens = _opens_sentences(batch, first, lo, article)
+        lower = (batch.classes.take(batch.at.take(first)) & LOWER) != 0
+        logit[lower & opens] += 3.0
+        named = np.flatnonzero(e.before_name.take(entry) & junctions.has_right)
+        words, word = batch.words, batch.word
+        for i in named.tolist():
+            if words[word[after[i]]][0].isupper():
+                logit[i] += 5.0
+        # Repetition far beyond the reference rate of this wording (log > 0 only above 1).
         n = hi - lo
-        text, words, lows, word = batch.texts[a], batch.words, batch.lows, batch.word
-        info = self._info
-        per_entry = Counter(id(m.entry) for m in matches)
-        matched_tokens: Counter[str] | None = None
-        anti_at = anti.item
-        adjacent = batch.adjacent
-        first_pass: list[tuple[float, str]] = []
-        for m, plan in zip(matches, plans, strict=True):
-            e = m.entry
-            logit, rate, original_rate, _ = info[id(e)]
-            best_fit, best_orig, ctx = -math.inf, e.originals[0], 0.0
-            for orig, pairs in plan:
-                fit = sum(o_fit[row] for _, row in pairs)
-                spun = sum(anti_at(j) - o_anti[row] for j, row in pairs)
-                if fit > best_fit + 1.0:  # a later original must fit clearly better
-                    best_fit, best_orig, ctx = fit, orig, spun
-            logit += min(max(ctx, -2.0), 6.0)
-            first = m.first
-            first_word = words[word[first]]
-            starts_sentence = first == lo or _opens_sentence(
-                text[batch.end[first - 1] : batch.start[first]]
+        cell = article * len(LEXICON) + entry
+        repeats = np.bincount(cell, minlength=len(batch) * len(LEXICON)).take(cell)
+        ratio = repeats / (n * e.rate.take(entry) + 1.0)
+        grows = np.flatnonzero(ratio > 1.0)
+        logs = np.fromiter(map(math.log, ratio.take(grows).tolist()), np.float64, len(grows))
+        logit[grows] += 0.9 * logs
+        # The original wording is missing from the article (it was all rewritten): its
+        # count outside the article's matches.
+        exp_o = n * e.original_rate.take(entry)
+        short = np.flatnonzero(exp_o >= 2.0)
+        if len(short):
+            k = counts.shape[1]
+            spans = last - first + 1
+            tokens = np.arange(int(spans.sum())) + np.repeat(
+                first - np.cumsum(spans) + spans, spans
             )
-            if first_word[0].islower() and starts_sentence:
-                logit += 3.0
-            if e.before_name:
-                followed = m.last + 1 < hi and adjacent[m.last]
-                if followed and words[word[m.last + 1]][0].isupper():
-                    logit += 5.0
-            # Repetition far beyond the reference rate of this wording.
-            expected = n * rate
-            logit += 0.9 * max(0.0, math.log(per_entry[id(e)] / (expected + 1.0)))
-            # The original wording is missing from the article (it was all rewritten).
-            exp_o = n * original_rate
-            if exp_o >= 2.0:
-                if matched_tokens is None:
-                    matched_tokens = Counter(
-                        lows[word[i]] for m in matches for i in range(m.first, m.last + 1)
-                    )
-                seen_o = sum(
-                    self._count(o, batch, lo, hi, counts) - matched_tokens[o] for o in e.originals
-                )
-                z = (exp_o - seen_o) / math.sqrt(exp_o + 1.0)
-                logit += 0.6 * min(max(z, 0.0), 4.0)
-            first_pass.append((logit, _match_case(best_orig, first_word, starts_sentence)))
+            column = tracked.take(tokens)
+            at = np.flatnonzero(column >= 0)
+            cells = batch.article.take(tokens.take(at)) * k + column.take(at)
+            outside = counts.ravel() - np.bincount(cells, minlength=counts.size)
+            seen = np.zeros(len(short), dtype=np.int64)
+            for j in range(len(e.has)):
+                col = e.tracked[j].take(entry.take(short))
+                cell = np.where(col >= 0, article.take(short) * k + col, 0)
+                seen += np.where(col >= 0, outside.take(cell), 0)
+            exp_s = exp_o.take(short)
+            z = (exp_s - seen) / np.sqrt(exp_s + 1.0)
+            logit[short] += 0.6 * np.minimum(np.maximum(z, 0.0), 4.0)
         # An article already shown to be spun makes each weak match more likely spin too.
-        strong = sum(1 for logit, _ in first_pass if logit >= 0.0)
-        boost = 0.4 * min(strong, 5)
-        return [(1.0 / (1.0 + math.exp(-(lg + boost))), s) for lg, s in first_pass]
+        strong = np.bincount(article.compress(logit >= 0.0), minlength=len(batch))
+        boost = 0.4 * np.minimum(strong, 5)
+        x = (-(logit + boost.take(article))).tolist()
+        scores = 1.0 / (1.0 + np.fromiter(map(math.exp, x), np.float64, n_matches))
+        return scores, best, opens
 
-    def _count(self, word: str, batch: ScanBatch, lo: int, hi: int, counts: list[int]) -> int:
-        """Occurrences of ``word`` among tokens ``lo:hi`` (``counts``: of the tracked words)."""
-        i = self._tracked.get(word)
-        if i is not None:
-            return counts[i]
-        lows = batch.lows
-        return sum(1 for j in batch.word[lo:hi].tolist() if lows[j] == word)
+    def _findings(
+        self,
+        batch: ScanBatch,
+        matches: _Matches,
+        scores: npt.NDArray[np.float64],
+        best: npt.NDArray[np.int64],
+        opens: npt.NDArray[np.bool_],
+    ) -> dict[int, list[Finding]]:
+        """Article -> the findings of its matches that score at least the settings' minimum,
+        in match order, each suggesting its best original in the case the context wants."""
+        picked = np.flatnonzero(scores >= self.settings.finding_min_score)
+        first = matches.first.take(picked)
+        out: dict[int, list[Finding]] = {}
+        words, texts = batch.words, batch.texts
+        for a, start, end, entry, original, opening, score, word in zip(
+            matches.article.take(picked).tolist(),
+            batch.start.take(first).tolist(),
+            batch.end.take(matches.last.take(picked)).tolist(),
+            matches.entry.take(picked).tolist(),
+            best.take(picked).tolist(),
+            opens.take(picked).tolist(),
+            scores.take(picked).tolist(),
+            batch.word.take(first).tolist(),
+            strict=True,
+        ):
+            suggestion = _match_case(LEXICON[entry].originals[original], words[word], opening)
+            finding = Finding.at(
+                texts[a],
+                "spin",
+                start,
+                end,
+                score,
+                f"spinner substitution for '{suggestion}'",
+                suggestion,
+            )
+            out.setdefault(a, []).append(finding)
+        return out
 
-    def _tracked_counts(self, batch: ScanBatch) -> npt.NDArray[np.int64]:
-        """(articles, tracked words): how often each article has each tracked word."""
+    def _tracked_rows(self, batch: ScanBatch) -> npt.NDArray[np.int64]:
+        """Each distinct lower-cased word's column of the tracked counts (-1: none): the
+        tracked words looked up among the batch's words (far fewer than these)."""
+        return _numbers(self._tracked, batch, -1)
+
+    def _tracked_counts(
+        self, batch: ScanBatch, tracked: npt.NDArray[np.int64] | None = None
+    ) -> npt.NDArray[np.int64]:
+        """(articles, tracked words): how often each article has each tracked word
+        (``tracked``: each token's column, -1 for none; by default from the batch)."""
+        if tracked is None:
+            tracked = self._tracked_rows(batch).take(batch.low.take(batch.word))
         k = len(self._tracked)
-        get = self._tracked.get
-        low_words = batch.low_words
-        row = np.fromiter(map(get, low_words, repeat(-1)), np.int64, len(low_words))
-        row = row.take(batch.low).take(batch.word)
-        at = np.flatnonzero(row >= 0)
-        flat = np.bincount(batch.article.take(at) * k + row.take(at), minlength=len(batch) * k)
+        at = np.flatnonzero(tracked >= 0)
+        flat = np.bincount(batch.article.take(at) * k + tracked.take(at), minlength=len(batch) * k)
         out: npt.NDArray[np.int64] = flat.reshape(len(batch), k)
         return out
 
@@ -794,8 +909,16 @@ def _lower_start_rates(batch: ScanBatch) -> list[float]:
     cls = batch.classes
     # Only a letter after an opener or a space can end a match: it starts a word (an
     # apostrophe inside a word is an opener, but the letter before it ends no sentence).
+    # Most words follow one opener after a character that is none of opener, space, line
+    # break, sentence end or closer (a letter, a comma): they open no sentence.
     at = batch.at
-    at = at[((cls.take(at) & LETTER) != 0) & ((cls.take(at - 1) & (OPEN | RE_SPACE)) != 0)]
+    before = cls.take(at - 1)
+    maybe = ((cls.take(at) & LETTER) != 0) & ((before & (OPEN | RE_SPACE)) != 0)
+    maybe &= ((before & OPEN) == 0) | (
+        (cls.take(at - 2) & (OPEN | RE_SPACE | NEWLINE | TERM | CLOSE)) != 0
+    )
+    token = np.flatnonzero(maybe)
+    at = at.take(token)
     q = _skip(cls, at - 1, OPEN, -1)  # the last non-opener before the letter
     at_q = cls.take(q)
     opens = (at_q & NEWLINE) != 0
@@ -806,7 +929,7 @@ def _lower_start_rates(batch: ScanBatch) -> list[float]:
     rest = rest[_sentence_end(cls, _skip(cls, q.take(rest), CLOSE, -1))]
     opens[rest] = (cls.take(_skip(cls, q.take(rest) + 1, CLOSE | OPEN, 1)) & RE_SPACE) != 0
     letters = at[opens]
-    article = np.searchsorted(batch.offsets, letters, side="right") - 1
+    article = batch.article.take(token[opens])
     total = np.bincount(article, minlength=len(batch)).tolist()
     lower = np.bincount(article[(cls.take(letters) & LOWER) != 0], minlength=len(batch))
     lower_counts = lower.tolist()
@@ -836,12 +959,109 @@ def _sentence_end(cls: npt.NDArray[np.uint16], at: npt.NDArray[np.int64]) -> npt
     return out
 
 
-def _member(keys: list[int], queries: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """Whether each query is one of ``keys``."""
-    table = np.sort(np.array(keys, dtype=np.int64))
-    pos = np.minimum(np.searchsorted(table, queries), len(table) - 1)
-    out: npt.NDArray[np.bool_] = table[pos] == queries
+def _numbers(numbers: dict[str, int], batch: ScanBatch, missing: int = 0) -> npt.NDArray[np.int64]:
+    """Each distinct lower-cased word of the batch's number in ``numbers`` (``missing``
+    where it has none): those words looked up among the batch's (far fewer than these)."""
+    out = np.full(len(batch.low_words), missing, dtype=np.int64)
+    get = batch.low_index.get
+    found = [(j, i) for w, i in numbers.items() if (j := get(w)) is not None]
+    if found:
+        at, values = zip(*found, strict=True)
+        out[list(at)] = values
     return out
+
+
+def _lexicon_keys(index: _Index) -> _LexiconKeys:
+    """:class:`_LexiconKeys` of the lexicon, keeping :func:`_match_lexicon`'s choices: of
+    several longer entries with one wording the first (as ``index`` lists them), of several
+    single-word ones the last."""
+    single, multi, _ = index
+    place = {id(e): k for k, e in enumerate(LEXICON)}
+    numbers: dict[str, int] = {}
+    for e in LEXICON:
+        for w in e.spun:
+            numbers.setdefault(w, len(numbers) + 1)
+    bits = len(numbers).bit_length()
+    longest = max(len(e.spun) for e in LEXICON)
+    if bits * longest > 62:
+        raise ValueError(f"lexicon: {longest} words of {bits} bits do not fit an int64 key")
+
+    def key(words: Sequence[str]) -> int:
+        return sum(numbers[w] << (bits * j) for j, w in enumerate(words))
+
+    single_entry = np.full(len(numbers) + 1, -1, dtype=np.int64)
+    for w, e in single.items():
+        single_entry[numbers[w]] = place[id(e)]
+    opens = np.zeros(len(numbers) + 1, dtype=np.bool_)
+    table: dict[int, int] = {}
+    for (w, _), entries in multi.items():
+        opens[numbers[w]] = True
+        for e in entries:
+            table.setdefault(key(e.spun), place[id(e)])
+    keys = np.array(sorted(table), dtype=np.int64)
+    pairs = np.zeros(1 << (2 * bits), dtype=np.bool_)
+    pairs[[key(pair) for pair in multi]] = True
+    return _LexiconKeys(
+        numbers,
+        bits,
+        longest,
+        single_entry,
+        opens,
+        opens | (single_entry >= 0),
+        pairs,
+        keys,
+        np.array([table[k] for k in keys.tolist()], dtype=np.int64),
+    )
+
+
+def _leftmost(first: npt.NDArray[np.int64], last: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which candidate matches (ascending ``first``; ``last`` inclusive) a left-to-right scan
+    keeps: each that starts after the last kept one ends. One that starts after every earlier
+    candidate ends is kept whatever the others; the few others are walked in Python."""
+    keep = np.ones(len(first), dtype=np.bool_)
+    if len(first) < 2:
+        return keep
+    keep[1:] = first[1:] > np.maximum.accumulate(last[:-1])
+    overlapping = np.flatnonzero(~keep).tolist()
+    if overlapping:
+        # The latest clear candidate at or before each (candidate 0 is always clear).
+        clear = np.maximum.accumulate(np.where(keep, np.arange(len(keep)), 0)).tolist()
+        taken_at, taken_last = -1, -1  # the latest kept overlapping one
+        for i in overlapping:
+            c = clear[i]
+            end = int(last[c]) if c > taken_at else taken_last
+            if first[i] > end:
+                keep[i] = True
+                taken_at, taken_last = i, int(last[i])
+    return keep
+
+
+def _opens_sentences(
+    batch: ScanBatch,
+    first: npt.NDArray[np.int64],
+    lo: npt.NDArray[np.int64],
+    article: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Whether each token ``first`` (of ``article``, whose first token is ``lo``) opens a
+    sentence: :func:`_opens_sentence` of the gap before it, from the class bits of the joined
+    text. Past the openers at the gap's end, a line break or . ! ? ends a sentence; a line
+    break further back (before a dash, a comma ...) is rare and read from the text."""
+    opens: npt.NDArray[np.bool_] = first == lo
+    inner = np.flatnonzero(~opens)
+    token = first.take(inner)
+    prev = token - 1
+    cls = batch.classes
+    gap_end = batch.at.take(token)
+    gap_start = batch.at.take(prev) + (batch.end.take(prev) - batch.start.take(prev))
+    q = _skip(cls, gap_end - 1, OPEN, -1)  # the gap's last non-opener, or the word before
+    ends = (cls.take(q) & (NEWLINE | TERM)) != 0
+    opens[inner] = ends & (q >= gap_start)
+    texts, start, end = batch.texts, batch.start, batch.end
+    for i in np.flatnonzero(~ends & (q > gap_start)).tolist():
+        t = int(token[i])
+        if "\n" in texts[article[inner[i]]][end[t - 1] : start[t]]:
+            opens[inner[i]] = True
+    return opens
 
 
 def _match_case(suggestion: str, matched: str, starts_sentence: bool) -> str:
