@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import random
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from pipeline.detectors.offtopic import (
     _loo_median,
     _lowers_apart,
     _names,
+    _paragraphs,
     cue_line,
 )
 from pipeline.text import Document, DocumentBatch, scan_batch, scanned, word_re
@@ -264,7 +266,7 @@ def test_words_from_the_scan_are_each_paragraphs_words(
     for a, doc in enumerate(docs):
         if len(doc.paragraphs) <= 2:
             continue
-        for k, expected in enumerate(doc.paragraph_words, start=found.par_first[a]):
+        for k, expected in enumerate(doc.paragraph_words, start=found.paragraphs.first[a]):
             got = [spelled[i] for i in found.ids[found.lo[k] : found.hi[k]].tolist()]
             assert got == expected, (a, k)
             checked += len(expected)
@@ -302,6 +304,100 @@ def test_detections_from_the_scan_are_those_from_paragraph_words(
     monkeypatch.setattr(offtopic, "_fallback_docs", lambda scan: list(range(len(scan))))
     assert detector.detect_batch(DocumentBatch(Document(t) for t in texts)) == fast
     assert detector.judge_batch([Document(t) for t in texts]) == fast_judged
+
+
+# -- paragraphs and cue lines from the batch's scan -----------------------------------------
+
+_CUE_PHRASES = [
+    "Also read",
+    "Read also",
+    "Read more",
+    "More from",
+    "Related",
+    "Related story",
+    "Related coverage",
+    "Recommended reading",
+    "Recommended",
+    "See also",
+    "Read next",
+    "You may also like",
+    "You might also like",
+    "Don't miss",
+    "Don’t miss",
+    "Must read",
+    "Suggested reading",
+]
+
+
+def _cue_texts() -> list[str]:
+    """Texts of cue lines (every cue, cased and prefixed in odd ways, the long s that
+    re.IGNORECASE takes for an s) between ordinary lines, blank lines of spaces, and \r."""
+    rng = random.Random(4)
+    cases: list[Callable[[str], str]] = [
+        str.upper,
+        str.lower,
+        str.title,
+        lambda c: c.replace("s", "ſ"),
+        lambda c: c,
+    ]
+    leads = ["", "  ", "\t", "** ", " -> ", "\u00a0\u3000", "“", "<<<", " " * 12, "!!!!"]
+    seps = [": ", " | ", " » ", " - ", " ", ":", " — "]
+    lines = ["Police said on Monday.", "", " ", "\u2028", "Revenue rose by 5%.", "Sea views"]
+    out = []
+    for _ in range(120):
+        parts = []
+        for _ in range(rng.randint(3, 30)):
+            if rng.random() < 0.4:
+                cue = rng.choice(cases)(rng.choice(_CUE_PHRASES))
+                title = rng.choice(["Big news today", "x", "Storm hits the coast", ""])
+                parts.append(rng.choice(leads) + cue + rng.choice(seps) + title)
+            else:
+                parts.append(rng.choice(lines))
+        out.append(rng.choice(["\n", "\r\n", "\n\n"]).join(parts))
+    return out
+
+
+def test_every_cue_opens_with_a_cue_opening() -> None:
+    """The cue-line pre-test (offtopic._CUE_OPENINGS) must know every cue of the patterns,
+    and _CUE_PHRASES (used below) must hold one phrase per cue."""
+    alternatives, depth, part = [], 0, ""
+    for char in offtopic._CUES:
+        depth += (char == "(") - (char == ")")
+        if char == "|" and depth == 0:
+            alternatives.append(part)
+            part = ""
+        else:
+            part += char
+    alternatives.append(part)
+    openings = {a[:2] for a in alternatives}
+    assert len(alternatives) == 12 and openings <= set(offtopic._CUE_OPENINGS)
+    assert openings == {p[:2].lower() for p in _CUE_PHRASES}
+    caps = offtopic._CAPS_CUE_RE.pattern.split("<cue>")[1].split(")")[0].split("|")
+    assert {c[:2].lower() for c in caps} <= openings
+    for phrase in _CUE_PHRASES:
+        assert cue_line(f"{phrase}: Storm hits the coast") is not None, phrase
+
+
+def test_paragraphs_from_the_scan_are_the_documents_paragraphs(
+    test_articles: list[SourceArticle],
+) -> None:
+    """Paragraph spans, first lines, line counts and cues found on the scan's code points are
+    those of Document.paragraphs and cue_line, on articles, odd texts and cue lines."""
+    texts = _scan_texts(test_articles) + _cue_texts()
+    texts += ["", "\n", "\r\n\r\n", " \n\t\n", "a", "a\r", "\n\na\n\n", "x\n" + " " * 40 + "\ny"]
+    found = _paragraphs(scan_batch(texts))
+    n_cues = 0
+    for a, text in enumerate(texts):
+        expected = Document(text).paragraphs
+        k = found.first[a]
+        assert found.first[a + 1] - k == len(expected), a
+        for i, p in enumerate(expected, start=k):
+            got = (found.start[i], found.end[i], found.head_end[i], found.n_lines[i])
+            assert got == (p.start, p.end, p.lines[0].end, len(p.lines)), (a, p.text)
+            cue = next((c for line in p.lines if (c := cue_line(line.text)) is not None), None)
+            assert found.cues[i] == cue and found.is_cue[i] == (cue is not None), p.text
+            n_cues += cue is not None
+    assert n_cues > 200
 
 
 def test_loo_median_is_the_median_of_the_others() -> None:

@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, count, pairwise, repeat
+from itertools import chain, pairwise, repeat
 from typing import ClassVar, NamedTuple
 
 import numpy as np
@@ -33,6 +33,7 @@ from pipeline.text import (
     ALNUM,
     ASCII_WORD_RE,
     JOIN,
+    SPACE,
     UNICODE_WORD_RE,
     Document,
     DocumentBatch,
@@ -266,68 +267,96 @@ class OfftopicDetector(Detector):
         return self.detect_batch([doc])[0]
 
     def detect_batch(self, docs: Sequence[Document]) -> list[Detection]:
-        """Each document's detection: its words from the batch's shared scan (:meth:`_read`;
-        no second tokenisation), then one :meth:`_evaluate` per :data:`_CHUNK` documents
-        (:meth:`_chunks`)."""
-        return [d for chunk, batch in self._chunks(docs) for d in self._detections(chunk, batch)]
+        """Each document's detection: its paragraphs and words from the batch's shared scan
+        (:meth:`_read`; no second tokenisation, no Paragraph objects), then one
+        :meth:`_evaluate` per :data:`_CHUNK` documents (:meth:`_chunks`)."""
+        return [
+            d
+            for chunk, found, batch in self._chunks(docs)
+            for d in self._detections(chunk, found, batch)
+        ]
 
-    def _chunks(self, docs: Sequence[Document]) -> Iterator[tuple[Sequence[Document], _Batch]]:
-        """The documents :data:`_CHUNK` at a time, each chunk with its :meth:`_evaluate`
-        (BLAS on one thread), from the groups of :meth:`_read`."""
+    def _chunks(
+        self, docs: Sequence[Document]
+    ) -> Iterator[tuple[Sequence[Document], _Words, _Batch]]:
+        """The documents :data:`_CHUNK` at a time, each chunk with its group's words and its
+        :meth:`_evaluate` (BLAS on one thread), from the groups of :meth:`_read`."""
         with single_threaded_blas():
             for group, found in self._read(docs):
                 for start in range(0, len(group), _CHUNK):
                     chunk = group[start : start + _CHUNK]
-                    yield chunk, self._evaluate(chunk, found, start)
+                    yield chunk, found, self._evaluate(chunk, found, start)
 
-    def _detections(self, docs: Sequence[Document], batch: _Batch) -> list[Detection]:
-        threshold = self.settings.paragraph_threshold
-        cue_score = self.settings.cue_score
-        scores = batch.scores.tolist()
-        sims = batch.features[:, 0].tolist()
-        rel = batch.features[:, _SIM_VS_MEDIAN].tolist()
-        ent = batch.features[:, _ENTITY_MISSING].tolist()
-        means = batch.mean_similarity.tolist()
-        out: list[Detection] = []
-        for a, doc in enumerate(docs):
-            cues = batch.cues[a]
-            row = batch.first_row[a]
-            judged = {i: row + k for k, i in enumerate(batch.candidates[a])}
-            findings: list[Finding] = []
-            flagged_chars = content_chars = n_cues = 0
-            top = 0.0
-            for i, p in enumerate(doc.paragraphs):
-                content_chars += p.end - p.start
-                cue = cues[i]
-                if cue is not None:
-                    n_cues += 1
-                    score = cue_score
-                    reason = f"'{cue}' cue line links another story"
-                elif i in judged:
-                    score = scores[judged[i]]
+    def _detections(
+        self, docs: Sequence[Document], found: _Words, batch: _Batch
+    ) -> list[Detection]:
+        """Each document's findings (its flagged paragraphs, in order) and features: maxima,
+        minima and counts over its paragraphs and rows, as Python's max, min and sums give
+        them (exact: no rounding in any of them)."""
+        n_docs = len(docs)
+        paragraphs = found.paragraphs
+        par = batch.paragraphs
+        doc_of, row = batch.doc, batch.row
+        cue = paragraphs.is_cue[par]
+        judged = row >= 0
+        score = np.zeros(len(row))
+        score[judged] = batch.scores.take(row[judged])
+        score[cue] = self.settings.cue_score
+        flagged = (judged | cue) & (score >= self.settings.paragraph_threshold)
+        top = np.zeros(n_docs)  # unscored paragraphs count 0.0, where the maximum starts
+        np.maximum.at(top, doc_of, score)
+        starts, ends = paragraphs.start[par], paragraphs.end[par]
+        size = (ends - starts).astype(float)
+        content = np.bincount(doc_of, weights=size, minlength=n_docs)
+        flagged_chars = np.bincount(doc_of, weights=size * flagged, minlength=n_docs)
+        share = np.divide(flagged_chars, content, out=np.zeros(n_docs), where=content > 0)
+        sims = batch.features[:, 0]
+        min_sim = np.ones(n_docs)
+        min_rel = np.zeros(n_docs)
+        max_ent = np.zeros(n_docs)
+        has_rows = batch.n_rows > 0
+        if has_rows.any():
+            first = batch.first_row[has_rows]
+            min_sim[has_rows] = np.minimum.reduceat(sims, first)
+            min_rel[has_rows] = np.minimum.reduceat(batch.features[:, _SIM_VS_MEDIAN], first)
+            max_ent[has_rows] = np.maximum.reduceat(batch.features[:, _ENTITY_MISSING], first)
+        features = np.column_stack(
+            [
+                top,
+                np.bincount(doc_of, weights=flagged, minlength=n_docs),
+                share,
+                np.bincount(doc_of, weights=cue, minlength=n_docs),
+                min_sim,
+                batch.mean_similarity,
+                min_rel,
+                max_ent,
+            ]
+        ).tolist()
+        findings: list[list[Finding]] = [[] for _ in range(n_docs)]
+        at = np.flatnonzero(flagged)
+        if len(at):
+            sim_of = sims.tolist()
+            cues = paragraphs.cues
+            for k, a, start, end, p_score, r in zip(
+                (at + par.start).tolist(),
+                doc_of.take(at).tolist(),
+                starts.take(at).tolist(),
+                ends.take(at).tolist(),
+                score.take(at).tolist(),
+                row.take(at).tolist(),
+                strict=True,
+            ):
+                cue_text = cues[k]
+                if cue_text is not None:
+                    reason = f"'{cue_text}' cue line links another story"
+                else:
                     reason = (
                         "paragraph shares little with the rest of the article "
-                        f"(similarity {sims[judged[i]] or 0.0:.2f})"
+                        f"(similarity {sim_of[r] or 0.0:.2f})"
                     )
-                else:
-                    continue
-                top = max(top, score)
-                if score >= threshold:
-                    findings.append(Finding.at(doc.text, "offtopic", p.start, p.end, score, reason))
-                    flagged_chars += p.end - p.start
-            rows = slice(row, row + len(judged))
-            features = [
-                top,
-                float(len(findings)),
-                flagged_chars / content_chars if content_chars else 0.0,
-                float(n_cues),
-                min(sims[rows], default=1.0),
-                means[a] if judged else 1.0,
-                min(rel[rows], default=0.0),
-                max(ent[rows], default=0.0),
-            ]
-            out.append(self._detection(features, findings))
-        return out
+                text = docs[a].text
+                findings[a].append(Finding.at(text, "offtopic", start, end, p_score, reason))
+        return [self._detection(f, fs) for f, fs in zip(features, findings, strict=True)]
 
     def judge(self, doc: Document) -> list[ParagraphJudgement]:
         """A judgement for every cue paragraph and every body paragraph long enough to judge."""
@@ -335,23 +364,29 @@ class OfftopicDetector(Detector):
 
     def judge_batch(self, docs: Sequence[Document]) -> list[list[ParagraphJudgement]]:
         """:meth:`judge` of each document, read as :meth:`detect_batch` reads them."""
-        return [j for chunk, batch in self._chunks(docs) for j in self._judgements(chunk, batch)]
+        return [
+            j
+            for chunk, found, batch in self._chunks(docs)
+            for j in self._judgements(chunk, found, batch)
+        ]
 
     def _judgements(
-        self, docs: Sequence[Document], batch: _Batch
+        self, docs: Sequence[Document], found: _Words, batch: _Batch
     ) -> list[list[ParagraphJudgement]]:
         out: list[list[ParagraphJudgement]] = []
+        cues = found.paragraphs.cues
+        rows = batch.row.tolist()
+        p0 = batch.paragraphs.start
         for a, doc in enumerate(docs):
             judgements: list[ParagraphJudgement] = []
-            row = batch.first_row[a]
-            judged = {i: row + k for k, i in enumerate(batch.candidates[a])}
-            for i, (p, cue) in enumerate(zip(doc.paragraphs, batch.cues[a], strict=True)):
+            first = found.paragraphs.first[batch.first_doc + a]
+            for i, p in enumerate(doc.paragraphs):
+                cue, r = cues[first + i], rows[first + i - p0]
                 if cue is not None:
                     judgements.append(
                         ParagraphJudgement(p, i, self.settings.cue_score, None, cue, None)
                     )
-                elif i in judged:
-                    r = judged[i]
+                elif r >= 0:
                     judgements.append(
                         ParagraphJudgement(
                             p,
@@ -377,9 +412,10 @@ class OfftopicDetector(Detector):
             yield group, self._words(group, scan_batch([doc.text for doc in group]))
 
     def _words(self, docs: Sequence[Document], scan: ScanBatch) -> _Words:
-        """Each paragraph's words as ids of lower-cased words, and the model's vocabulary
-        index of each id: from the scan's tokens (a paragraph's words are the tokens that start
-        in it), one look-up per distinct word of the batch.
+        """Each paragraph (:func:`_paragraphs`, on the scan's code points) with its words as
+        ids of lower-cased words, and the model's vocabulary index of each id: from the scan's
+        tokens (a paragraph's words are the tokens that start in it), one look-up per distinct
+        word of the batch.
 
         :attr:`pipeline.text.Document.paragraph_words` tokenises the lower-cased text; the
         scan tokenises the text as written and lower-cases each word. The two agree unless a
@@ -387,17 +423,10 @@ class OfftopicDetector(Detector):
         context (capital sigma): the few documents holding such a character
         (:func:`_lowers_apart`: only Σ and İ in Python's Unicode data) read their paragraph
         words as before, their words given ids past the scan's."""
-        offsets = scan.offsets.tolist()
-        starts: list[int] = []
-        ends: list[int] = []
-        par_first = [0]
-        for doc, offset in zip(docs, offsets, strict=False):
-            paragraphs = doc.paragraphs
-            starts.extend([offset + p.start for p in paragraphs])
-            ends.extend([offset + p.end for p in paragraphs])
-            par_first.append(len(starts))
-        lo: list[int] = np.searchsorted(scan.at, starts).tolist()
-        hi: list[int] = np.searchsorted(scan.at, ends).tolist()
+        paragraphs = _paragraphs(scan)
+        base = scan.offsets.take(paragraphs.doc)
+        lo = np.searchsorted(scan.at, paragraphs.start + base)
+        hi = np.searchsorted(scan.at, paragraphs.end + base)
         ids = scan.low.take(scan.word)
         low_index = scan.low_index
         n_low = len(scan.low_words)
@@ -406,11 +435,15 @@ class OfftopicDetector(Detector):
         if fallback:
             more: list[int] = []
             n_scan = len(ids)
+            par_first = paragraphs.first
             for a in fallback:
-                doc = docs[a]
-                if len(doc.paragraphs) <= 2:  # never judged
+                first, last = par_first[a], par_first[a + 1]
+                if last - first <= 2:  # never judged
                     continue
-                for k, pw in enumerate(doc.paragraph_words, start=par_first[a]):
+                paragraph_words = docs[a].paragraph_words
+                if len(paragraph_words) != last - first:
+                    raise AssertionError("offtopic: the scan's and the document's paragraphs")
+                for k, pw in enumerate(paragraph_words, start=first):
                     lo[k] = n_scan + len(more)
                     for w in pw:
                         i = low_index.get(w)
@@ -422,12 +455,12 @@ class OfftopicDetector(Detector):
             np.int64,
             n_low + len(extra),
         )
-        return _Words(scan, ids, vocab, par_first, lo, hi, frozenset(fallback), extra)
+        return _Words(scan, ids, vocab, paragraphs, lo, hi, frozenset(fallback), extra)
 
     def _evaluate(self, docs: Sequence[Document], found: _Words, first_doc: int) -> _Batch:
-        """Cue lines, candidates, and the :data:`PARAGRAPH_FEATURES` and score of every
-        candidate paragraph of ``docs`` (documents ``first_doc`` on of ``found``; one row per
-        candidate, article after article).
+        """The candidates, and the :data:`PARAGRAPH_FEATURES` and score of every candidate
+        paragraph of ``docs`` (documents ``first_doc`` on of ``found``; one row per candidate,
+        article after article).
 
         What the paragraphs need is laid out for all articles in flat arrays, so that each
         step is one numpy call. An article's words get columns in order of first occurrence
@@ -442,62 +475,66 @@ class OfftopicDetector(Detector):
         rounds a row differently within another stack of rows.
         """
         min_words = self.settings.min_words
-        lo_all, hi_all, par_first = found.lo, found.hi, found.par_first
-        cues_all: list[list[str | None]] = []
-        cands_all: list[list[int]] = []
-        first_row: list[int] = []
-        judged: list[int] = []  # the judged documents (at least two candidates)
-        n_cands: list[int] = []  # ... and their number of candidates
-        kept_lo: list[int] = []  # per non-cue paragraph of a judged document, in order: its
-        kept_hi: list[int] = []  # words in found.ids,
-        kept_row: list[int] = []  # its candidate row (-1: not a candidate),
-        kept_lead: list[int] = []  # title-plus-lead vectors it is in (1: first's, 2: others'),
-        kept_doc: list[int] = []  # its judged document
-        log_n: list[float] = []
-        n_rows = 0
-        for k, doc in enumerate(docs):
-            paragraphs = doc.paragraphs
-            cues = [_paragraph_cue(p) for p in paragraphs]
-            cues_all.append(cues)
-            first_row.append(n_rows)
-            candidates: list[int] = []
-            if len(paragraphs) > 2:
-                p0 = par_first[first_doc + k]
-                lo = lo_all[p0 : p0 + len(paragraphs)]
-                hi = hi_all[p0 : p0 + len(paragraphs)]
-                candidates = [
-                    i
-                    for i in range(1, len(paragraphs))
-                    if cues[i] is None and hi[i] - lo[i] >= min_words
-                ]
-            if len(candidates) < 2:
-                cands_all.append([])
-                continue
-            cands_all.append(candidates)
-            rows = [i for i in range(len(paragraphs)) if cues[i] is None]
-            row_of = dict(zip(candidates, count(n_rows)))
-            # Title plus lead: the first candidate, or the second one for the first itself.
-            lead = {0: 3, candidates[1]: 1, candidates[0]: 2}
-            kept_lo.extend([lo[i] for i in rows])
-            kept_hi.extend([hi[i] for i in rows])
-            kept_row.extend([row_of.get(i, -1) for i in rows])
-            kept_lead.extend([lead.get(i, 0) for i in rows])
-            kept_doc.extend([len(judged)] * len(rows))
-            judged.append(k)
-            n = len(candidates)
-            n_cands.append(n)
-            log_n.extend([math.log(n)] * n)
-            n_rows += n
+        n_docs = len(docs)
+        paragraphs = found.paragraphs
+        par_first = np.asarray(paragraphs.first[first_doc : first_doc + n_docs + 1])
+        f0, f1 = int(par_first[0]), int(par_first[-1])
+        doc_of_par = paragraphs.doc[f0:f1] - first_doc
+        # Candidates: body paragraphs (not the first) of documents of more than two
+        # paragraphs, no cue, at least min_words words; judged where a document has two.
+        n_par = np.diff(par_first)
+        index = np.arange(f1 - f0) - (par_first[:-1] - f0).take(doc_of_par)
+        lo, hi = found.lo[f0:f1], found.hi[f0:f1]
+        cue = paragraphs.is_cue[f0:f1]
+        cand = (index >= 1) & ~cue & (hi - lo >= min_words) & (n_par.take(doc_of_par) > 2)
+        n_cand = np.bincount(doc_of_par[cand], minlength=n_docs)
+        n_cand[n_cand < 2] = 0
+        judged_par = n_cand.take(doc_of_par) > 0
+        cand &= judged_par
+        first_row = np.zeros(n_docs, dtype=np.int64)
+        np.cumsum(n_cand[:-1], out=first_row[1:])
+        n_rows = int(first_row[-1] + n_cand[-1])
+        par_row = np.where(cand, np.cumsum(cand) - 1, -1)
         features = np.zeros((n_rows, len(PARAGRAPH_FEATURES)))
         if not n_rows:
             empty = np.zeros(0)
-            return _Batch(cues_all, cands_all, first_row, features, empty, np.ones(len(docs)))
+            ones = np.ones(n_docs)
+            return _Batch(
+                first_doc,
+                slice(f0, f1),
+                doc_of_par,
+                par_row,
+                first_row,
+                n_cand,
+                features,
+                empty,
+                ones,
+            )
+        judged = np.flatnonzero(n_cand)
         n_judged = len(judged)
+        n_cands = n_cand.take(judged)
+        n_cands_of = n_cands.tolist()
+        log_n = np.repeat([math.log(n) for n in n_cands_of], n_cands)
+        # The kept paragraphs (the judged documents' non-cue ones), each with its candidate
+        # row (-1: none), its judged document, and the title-plus-lead vectors it is in (1:
+        # the first candidate's, 2: the others'): the first paragraph, and the second
+        # candidate for the first one, the first candidate for the others.
+        kept = ~cue & judged_par
+        rank = par_row - first_row.take(doc_of_par)
+        lead = (
+            np.where(index == 0, 3, 0)
+            | np.where(cand & (rank == 0), 2, 0)
+            | np.where(cand & (rank == 1), 1, 0)
+        )
+        kept_row = par_row[kept]
+        kept_lead = lead[kept]
+        kept_doc = (np.cumsum(n_cand > 0) - 1).take(doc_of_par[kept])
+        cand_at = np.flatnonzero(cand) + f0  # each row's paragraph
 
         # The kept paragraphs' words, and each one's column: the rank of its first occurrence
         # among the first occurrences of its document's words (one sort of document and word).
-        start_at = np.asarray(kept_lo, dtype=np.int64)
-        lengths = np.asarray(kept_hi, dtype=np.int64) - start_at
+        start_at = lo[kept]
+        lengths = hi[kept] - start_at
         kept_start = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(lengths[:-1], out=kept_start[1:])
         n_tok = int(kept_start[-1] + lengths[-1])
@@ -551,8 +588,7 @@ class OfftopicDetector(Detector):
                 np.bincount(slot[(tok_lead & 2) != 0], minlength=t_size),
             ]
         )
-        position = np.arange(s_size, dtype=np.int64) - np.repeat(starts, p_row)
-        at_total = np.repeat(row_t, p_row) + position
+        at_total = np.arange(s_size, dtype=np.int64) + np.repeat(row_t - starts, p_row)
         counts = np.empty((2, s_size), dtype=np.int64)
         counts[0] = own_counts
         np.subtract(totals.take(at_total), own_counts, out=counts[1])
@@ -566,8 +602,9 @@ class OfftopicDetector(Detector):
         idf = np.zeros(t_size)
         idf[slot_of] = self.default_idf
         idf[slot_of[known_at]] = self.idf_[index]
-        # 1 + ln(tf) by look-up (tf capped at 63, as _sublinear does).
-        top = max(int(counts.max()), int(leads.max()))
+        # 1 + ln(tf) by look-up (tf capped at 63, as _sublinear does); no count (own, rest or
+        # lead) exceeds its article's total.
+        top = int(totals.max())
         tf = _TF if top < len(_TF) else np.concatenate([_TF, np.full(top + 1 - len(_TF), _TF[-1])])
         weighted = tf.take(counts)
         weighted *= idf.take(at_total)
@@ -575,7 +612,8 @@ class OfftopicDetector(Detector):
         unit = _unit_segments(weighted, starts, p_row)
         lead_unit = _unit_segments(lead_w, t_starts, p_article)
         row_other = np.ones(n_rows, dtype=np.int64)
-        row_first = np.asarray([first_row[k] for k in judged], dtype=np.int64)
+        row_first = first_row.take(judged)
+        row_t_first = row_first.take(group)  # each row's article's first row
         row_other[row_first] = 0
         lead_at = np.repeat(row_other * t_size, p_row) + at_total
         sim_rest = np.add.reduceat(unit[0] * unit[1], starts)
@@ -585,29 +623,37 @@ class OfftopicDetector(Detector):
             np.add.reduceat(own_w, starts), 1e-9
         )
 
-        # Topics: per article, one projection of all its rows' known columns.
-        column = slot_of[known_at] - t_starts[article_of[known_at]]  # 1 + the local column
+        # Topics: per article, one projection (one BLAS call) of its (3n, K) matrix of own
+        # rows, rest rows and each candidate's lead row at its K known columns, into its
+        # block of ``projected``; then each candidate's own, rest and lead projections.
+        known_slot = slot_of[known_at]
+        column = known_slot - t_starts[article_of[known_at]]  # 1 + the local column
+        lead_known = lead_w.take(known_slot, axis=1)
         bounds = np.searchsorted(known_at, t_starts - np.arange(n_judged)).tolist()
         bounds.append(len(known_at))
-        topical = np.empty((3, n_rows, self.topics64_.shape[1]))
+        n_topics = self.topics64_.shape[1]
+        projected = np.empty((3 * n_rows, n_topics))
         s_start_of = starts.take(row_first).tolist()
         t_start_of = t_starts.tolist()
         p_len_of = p_article.tolist()
         first_row_of = row_first.tolist()
         for j, (lo_k, hi_k) in enumerate(pairwise(bounds)):
-            n = n_cands[j]
-            p_len = p_len_of[j]
-            s_start, t_start, row = s_start_of[j], t_start_of[j], first_row_of[j]
-            # Own rows, rest rows, then each candidate's lead row, as one (3n, K) matrix.
+            n, p_len = n_cands_of[j], p_len_of[j]
+            s_start, row = s_start_of[j], first_row_of[j]
             columns_j = column[lo_k:hi_k]
             matrix = np.empty((3 * n, hi_k - lo_k))
             block = weighted[:, s_start : s_start + n * p_len].reshape(2, n, p_len)
-            block.take(columns_j, axis=2, out=matrix[: 2 * n].reshape(2, n, hi_k - lo_k))
-            lead_rows = lead_w[:, t_start : t_start + p_len].take(columns_j, axis=1)
-            matrix[2 * n] = lead_rows[0]
-            matrix[2 * n + 1 :] = lead_rows[1]
-            product = matrix @ self.topics64_.take(index[lo_k:hi_k], axis=0)
-            topical[:, row : row + n] = product.reshape(3, n, -1)
+            own_rest = matrix[: 2 * n].reshape(2, n, hi_k - lo_k)
+            block.take(columns_j, axis=2, out=own_rest, mode="clip")  # no copy, as "raise" makes
+            matrix[2 * n] = lead_known[0, lo_k:hi_k]
+            matrix[2 * n + 1 :] = lead_known[1, lo_k:hi_k]
+            topics_j = self.topics64_.take(index[lo_k:hi_k], axis=0)
+            np.matmul(matrix, topics_j, out=projected[3 * row : 3 * (row + n)])
+        in_article = np.arange(n_rows) - row_t_first
+        block_at = 3 * row_t_first + in_article
+        n_of_row = n_cands.take(group)
+        picked = np.concatenate([block_at, block_at + n_of_row, block_at + 2 * n_of_row])
+        topical = projected.take(picked, axis=0).reshape(3, n_rows, n_topics)
         topical_n = topical / np.maximum(
             np.sqrt((topical * topical).sum(axis=2, keepdims=True)), 1e-12
         )
@@ -619,16 +665,24 @@ class OfftopicDetector(Detector):
         topic_rel = topic_rest - _loo_median(topic_rest, group, row_first)
 
         # Headings: a candidate's title-like first line, compared with the rest.
-        row_kept = np.flatnonzero(np.asarray(kept_row) >= 0)
-        n_par = lengths.take(row_kept)
+        row_kept = np.flatnonzero(kept_row >= 0)
+        n_par_words = lengths.take(row_kept)
         heading_novelty = np.zeros(n_rows)
-        n_par_words = n_par.tolist()
-        word_at = kept_start.take(row_kept).tolist()
-        for j, k in enumerate(judged):
-            paragraphs = docs[k].paragraphs
-            row = first_row_of[j]
-            for r, i in enumerate(cands_all[k], start=row):
-                n_head = _heading_words(paragraphs[i], n_par_words[r])
+        multi_line = np.flatnonzero(paragraphs.n_lines.take(cand_at) > 1)
+        if len(multi_line):
+            word_at = kept_start.take(row_kept).tolist()
+            n_words_of = n_par_words.tolist()
+            group_of = group.tolist()
+            at = cand_at.take(multi_line)
+            for r, head_start, head_end in zip(
+                multi_line.tolist(),
+                paragraphs.start.take(at).tolist(),
+                paragraphs.head_end.take(at).tolist(),
+                strict=True,
+            ):
+                j = group_of[r]
+                head_line = docs[judged[j]].text[head_start:head_end]
+                n_head = _heading_words(head_line, n_words_of[r])
                 if n_head:
                     p_len, t_start = p_len_of[j], t_start_of[j]
                     head_cols = slot[word_at[r] : word_at[r] + n_head] - (t_start + 1)
@@ -643,8 +697,8 @@ class OfftopicDetector(Detector):
         ent_row = tok_row.take(names)
         ent_col = slot.take(names) - 1 - t_starts.take(doc_of.take(names))
         if found.fallback:
-            more_row, more_col = self._fallback_names(
-                docs, found, first_doc, judged, cands_all, ids, firsts, article_of, first_row
+            more_row, more_col = _fallback_names(
+                docs, found, first_doc, judged, cand_at, first_row, n_cand, ids, firsts, article_of
             )
             ent_row = np.concatenate([ent_row, more_row])
             ent_col = np.concatenate([ent_col, more_col])
@@ -663,14 +717,14 @@ class OfftopicDetector(Detector):
             novel,
             missing,
             np.log1p(n_ent),
-            np.log(n_par.astype(float)),
+            np.log(n_par_words.astype(float)),
             np.asarray(log_n),
             heading_novelty,
         )
         for c, values in enumerate(columns):
             features[:, c] = values
         logits = np.empty(n_rows)
-        for row, n in zip(first_row_of, n_cands, strict=True):
+        for row, n in zip(first_row_of, n_cands_of, strict=True):
             logits[row : row + n] = features[row : row + n] @ self.coef_
         scores = 1.0 / (1.0 + np.exp(-(logits + self.intercept_)))
         # Mean similarity per article: row sums with a leading zero, as np.mean sums.
@@ -680,73 +734,102 @@ class OfftopicDetector(Detector):
         means[judged] = np.add.reduceat(padded, row_first + np.arange(n_judged)) / np.asarray(
             n_cands, dtype=float
         )
-        return _Batch(cues_all, cands_all, first_row, features, scores, means)
+        return _Batch(
+            first_doc,
+            slice(f0, f1),
+            doc_of_par,
+            par_row,
+            first_row,
+            n_cand,
+            features,
+            scores,
+            means,
+        )
 
-    @staticmethod
-    def _fallback_names(
-        docs: Sequence[Document],
-        found: _Words,
-        first_doc: int,
-        judged: list[int],
-        cands_all: list[list[int]],
-        ids: npt.NDArray[np.int64],
-        firsts: npt.NDArray[np.int64],
-        article_of: npt.NDArray[np.int64],
-        first_row: list[int],
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Rows and columns of the names of the judged fallback documents, found on the text
-        by pattern and looked up among the document's words (as before the scan)."""
-        rows: list[int] = []
-        cols: list[int] = []
-        bounds = np.searchsorted(article_of, np.arange(len(judged) + 1)).tolist()
-        for j, k in enumerate(judged):
-            if first_doc + k not in found.fallback:
+
+def _fallback_names(
+    docs: Sequence[Document],
+    found: _Words,
+    first_doc: int,
+    judged: npt.NDArray[np.int64],
+    cand_at: npt.NDArray[np.int64],
+    first_row: npt.NDArray[np.int64],
+    n_cand: npt.NDArray[np.int64],
+    ids: npt.NDArray[np.int64],
+    firsts: npt.NDArray[np.int64],
+    article_of: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Rows and columns of the names of the judged fallback documents, found on the text by
+    pattern and looked up among the document's words (as before the scan)."""
+    rows: list[int] = []
+    cols: list[int] = []
+    bounds = np.searchsorted(article_of, np.arange(len(judged) + 1)).tolist()
+    paragraphs = found.paragraphs
+    for j, k in enumerate(judged.tolist()):
+        if first_doc + k not in found.fallback:
+            continue
+        text = docs[k].text
+        column = {w: c for c, w in enumerate(ids[firsts[bounds[j] : bounds[j + 1]]].tolist())}
+        for r in range(int(first_row[k]), int(first_row[k] + n_cand[k])):
+            p = int(cand_at[r])
+            start, end = int(paragraphs.start[p]), int(paragraphs.end[p])
+            if "  " in text or "\t" in text:  # names may follow longer gaps
+                found_names = _entities(text, start, end, _ENTITY_RES[word_re(text)])
+            else:
+                found_names = _NAME_RE.findall(text, start, end)
+            if not found_names:
                 continue
-            doc = docs[k]
-            text, paragraphs = doc.text, doc.paragraphs
-            column = {w: c for c, w in enumerate(ids[firsts[bounds[j] : bounds[j + 1]]].tolist())}
-            for r, i in enumerate(cands_all[k], start=first_row[k]):
-                p = paragraphs[i]
-                if "  " in text or "\t" in text:  # names may follow longer gaps
-                    found_names = _entities(text, p.start, p.end, _ENTITY_RES[word_re(text)])
-                else:
-                    found_names = _NAME_RE.findall(text, p.start, p.end)
-                if not found_names:
-                    continue
-                lowered = "\n".join(found_names).lower().replace("’", "'").split("\n")
-                for name in lowered:
-                    word = found.scan.low_index.get(name)
-                    if word is None:
-                        word = found.extra.get(name, -1)
-                    c = column.get(word, -1)
-                    if c >= 0:
-                        rows.append(r)
-                        cols.append(c)
-        return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+            lowered = "\n".join(found_names).lower().replace("’", "'").split("\n")
+            for name in lowered:
+                word = found.scan.low_index.get(name)
+                if word is None:
+                    word = found.extra.get(name, -1)
+                c = column.get(word, -1)
+                if c >= 0:
+                    rows.append(r)
+                    cols.append(c)
+    return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+
+
+class _Paragraphs(NamedTuple):
+    """:attr:`pipeline.text.Document.paragraphs` of a scan's texts as arrays (see
+    :func:`_paragraphs`), paragraph after paragraph, text after text."""
+
+    first: list[int]  # per text (and one past the last): its first paragraph
+    doc: npt.NDArray[np.int64]  # per paragraph: its text
+    start: npt.NDArray[np.int64]  # ... its start in the text
+    end: npt.NDArray[np.int64]  # ... its end (its last line's, without a closing \r)
+    head_end: npt.NDArray[np.int64]  # ... the end of its first line
+    n_lines: npt.NDArray[np.int64]  # ... how many lines it has
+    cues: list[str | None]  # ... the cue of its first cue line (:func:`cue_line`), if any
+    is_cue: npt.NDArray[np.bool_]  # ... whether it has one
 
 
 class _Words(NamedTuple):
-    """The words off-topic reads in a group of documents (see :meth:`OfftopicDetector._words`):
-    the scan's tokens, then the words of the fallback documents, as ids of lower-cased words
-    (the scan's ``low_words``, then ``extra``)."""
+    """What off-topic reads in a group of documents (see :meth:`OfftopicDetector._words`):
+    their paragraphs, and the scan's tokens, then the words of the fallback documents, as
+    ids of lower-cased words (the scan's ``low_words``, then ``extra``)."""
 
     scan: ScanBatch
     ids: npt.NDArray[np.int64]  # per word occurrence: its lower-cased word
     vocab: npt.NDArray[np.int64]  # per lower-cased word: its index in the model's vocabulary, -1
-    par_first: list[int]  # per document (and one past the last): its first paragraph's place
-    lo: list[int]  # per paragraph: its first word occurrence in ``ids``
-    hi: list[int]  # ... and one past its last
+    paragraphs: _Paragraphs
+    lo: npt.NDArray[np.int64]  # per paragraph: its first word occurrence in ``ids``
+    hi: npt.NDArray[np.int64]  # ... and one past its last
     fallback: frozenset[int]  # documents read from Document.paragraph_words
     extra: dict[str, int]  # the fallback documents' words the scan lacks -> their ids
 
 
 @dataclass(frozen=True)
 class _Batch:
-    """What :meth:`OfftopicDetector._evaluate` makes of a batch."""
+    """What :meth:`OfftopicDetector._evaluate` makes of a chunk of documents."""
 
-    cues: list[list[str | None]]  # per article, per paragraph
-    candidates: list[list[int]]  # per article: judged paragraphs (none when fewer than two)
-    first_row: list[int]  # per article: its first candidate's row
+    first_doc: int  # the chunk's first document in its group
+    paragraphs: slice  # the chunk's paragraphs in the group's
+    doc: npt.NDArray[np.int64]  # per paragraph: its document in the chunk
+    row: npt.NDArray[np.int64]  # ... its candidate row (-1: not judged)
+    first_row: npt.NDArray[np.int64]  # per document: its first candidate's row
+    n_rows: npt.NDArray[np.int64]  # ... its number of candidates (0: fewer than two)
     features: FloatArray  # one row per candidate, article after article
     scores: FloatArray
     mean_similarity: FloatArray  # per article
@@ -817,24 +900,117 @@ def _names(scan: ScanBatch, tokens: npt.NDArray[np.int64]) -> npt.NDArray[np.int
     return found
 
 
-def _paragraph_cue(paragraph: Paragraph) -> str | None:
-    for line in paragraph.lines:
-        cue = cue_line(line.text)
-        if cue is not None:
-            return cue
-    return None
+# Cue lines: a stripped line that _CUE_RE or _CAPS_CUE_RE matches opens, within its first
+# four characters (after at most three \W), with the first two letters of a cue, matched as
+# re.IGNORECASE matches them. Lines without such a pair are no cue lines (:func:`_paragraphs`
+# tests only the others with :func:`cue_line`).
+_CUE_OPENINGS = ("al", "re", "mo", "se", "yo", "do", "mu", "su")
+_OPENING_RES = [tuple(re.compile(c, re.IGNORECASE) for c in pair) for pair in _CUE_OPENINGS]
+_OPENING_MASKS: dict[int, tuple[int, int]] = {}  # code point -> see _opening_masks
 
 
-def _heading_words(paragraph: Paragraph, n_words: int) -> int:
-    """How many of the paragraph's ``n_words`` words form a title-like first line of a
-    multi-line paragraph (a pasted story's headline, seed 002), or 0: short, no closing
+def _opening_masks(point: int) -> tuple[int, int]:
+    """Bit ``b`` of the first (second) mask: ``point`` matches the first (second) letter of
+    ``_CUE_OPENINGS[b]`` in a case-insensitive pattern."""
+    masks = _OPENING_MASKS.get(point)
+    if masks is None:
+        char = chr(point)
+        first = second = 0
+        for bit, (first_re, second_re) in enumerate(_OPENING_RES):
+            first |= (first_re.fullmatch(char) is not None) << bit
+            second |= (second_re.fullmatch(char) is not None) << bit
+        masks = _OPENING_MASKS[point] = (first, second)
+    return masks
+
+
+# Per ASCII code point (and 128: any other), its two masks.
+_ASCII_OPENINGS = np.array([*map(_opening_masks, range(128)), (0, 0)], dtype=np.uint8).T.copy()
+_LINE_WALK = 8  # _paragraphs: leading spaces up to this many are skipped a character at a time
+
+
+def _paragraphs(scan: ScanBatch) -> _Paragraphs:
+    r"""The paragraphs of :func:`pipeline.text.split_paragraphs` of each text of ``scan``
+    (runs of lines that are not blank to ``str.strip``), from its code points and classes
+    rather than Span objects: lines are the runs between ``\n`` of the joined text (which
+    opens and ends with one, and puts one between texts), less a closing ``\r``; a line is
+    blank when all its characters are spaces (``str.isspace``, what ``str.strip`` strips).
+    With each paragraph its cue (:func:`cue_line` of its first cue line), tested only on
+    the lines whose opening :data:`_CUE_OPENINGS` allows."""
+    codes, classes, offsets = scan.codes, scan.classes, scan.offsets
+    breaks = np.flatnonzero(codes == 10)
+    begin, stop = breaks[:-1] + 1, breaks[1:]
+    end = stop - ((codes.take(stop - 1) == 13) & (stop > begin))
+    # Each line's first character that is no space, or its end (a blank line).
+    text_at = begin.copy()
+    walking = np.flatnonzero((begin < stop) & ((classes.take(begin) & SPACE) != 0))
+    for _ in range(_LINE_WALK):
+        if not len(walking):
+            break
+        text_at[walking] += 1
+        at = text_at.take(walking)
+        walking = walking[(at < stop.take(walking)) & ((classes.take(at) & SPACE) != 0)]
+    for i in walking.tolist():  # long runs of leading spaces
+        rest = np.flatnonzero((classes[text_at[i] : stop[i]] & SPACE) == 0)
+        text_at[i] = text_at[i] + rest[0] if len(rest) else stop[i]
+    filled = text_at < stop
+    opens_text = np.zeros(len(begin), dtype=np.bool_)
+    opens_text[np.searchsorted(begin, offsets[:-1])] = True
+    before = np.ones(len(begin), dtype=np.bool_)  # the line before is blank or in another text
+    before[1:] = ~filled[:-1]
+    before |= opens_text
+    after = np.ones(len(begin), dtype=np.bool_)  # ... the line after
+    after[:-1] = ~filled[1:] | opens_text[1:]
+    first_line = np.flatnonzero(filled & before)
+    last_line = np.flatnonzero(filled & after)
+    doc = np.searchsorted(offsets, begin.take(first_line), side="right") - 1
+    base = offsets.take(doc)
+    first: list[int] = np.searchsorted(doc, np.arange(len(offsets))).tolist()
+    # Cue lines: each line's first four characters that are no space, as opening pairs.
+    probe = np.flatnonzero(filled)
+    at = text_at.take(probe)[:, None] + np.arange(5)
+    points = codes.take(at, mode="clip")
+    masks = _ASCII_OPENINGS.take(np.minimum(points, 128), axis=1)
+    wide = np.flatnonzero(points > 127)
+    if len(wide):
+        masks.reshape(2, -1)[:, wide] = np.array(
+            [_opening_masks(p) for p in points.reshape(-1).take(wide).tolist()], dtype=np.uint8
+        ).T
+    opening = ((masks[0, :, :4] & masks[1, :, 1:]) != 0).any(axis=1)
+    cues: list[str | None] = [None] * len(first_line)
+    is_cue = np.zeros(len(first_line), dtype=np.bool_)
+    lines = probe[opening]
+    if len(lines):
+        paragraph = np.searchsorted(first_line, lines, side="right") - 1
+        line_doc = doc.take(paragraph)
+        for k, a, b, e in zip(
+            paragraph.tolist(),
+            line_doc.tolist(),
+            (begin.take(lines) - offsets.take(line_doc)).tolist(),
+            (end.take(lines) - offsets.take(line_doc)).tolist(),
+            strict=True,
+        ):
+            if cues[k] is None:
+                cues[k] = cue = cue_line(scan.texts[a][b:e])
+                is_cue[k] = cue is not None
+    return _Paragraphs(
+        first,
+        doc,
+        begin.take(first_line) - base,
+        end.take(last_line) - base,
+        end.take(first_line) - base,
+        last_line - first_line + 1,
+        cues,
+        is_cue,
+    )
+
+
+def _heading_words(first_line: str, n_words: int) -> int:
+    """How many of a multi-line paragraph's ``n_words`` words form its title-like
+    ``first_line`` (a pasted story's headline, seed 002), or 0: short, no closing
     punctuation, and followed by longer text."""
-    if len(paragraph.lines) < 2:
-        return 0
-    first = paragraph.lines[0].text
-    n_head = len(words(first))
+    n_head = len(words(first_line))
     lo, hi = _HEADING_WORDS
-    if not lo <= n_head <= hi or _HEADING_END_RE.search(first):
+    if not lo <= n_head <= hi or _HEADING_END_RE.search(first_line):
         return 0
     return n_head if n_words - n_head > n_head else 0
 
