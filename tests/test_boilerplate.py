@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 import pickle
 import random
+import re
 
 import numpy as np
 import pytest
 
 from pipeline.config import load_settings
+from pipeline.detectors import boilerplate
 from pipeline.detectors.boilerplate import (
     _MONTH_WORDS,
     DATE_RE,
@@ -26,7 +28,7 @@ from pipeline.detectors.boilerplate import (
     page_features,
 )
 from pipeline.model import ReliabilityModel
-from pipeline.text import Document, words
+from pipeline.text import Document, DocumentBatch, words
 from pipeline.training.baselines import c4_boilerplate, c4_line_is_boilerplate, justext_boilerplate
 from pipeline.training.boilerplate_data import (
     PAGE_WEIGHT_LINES,
@@ -387,6 +389,36 @@ def test_date_and_shape_features_match_their_definitions(
     assert dates >= 10  # the check saw dates
 
 
+def test_date_pattern_matches_as_written_plainly(
+    seeds: dict[str, str], bbc: list[SourceArticle]
+) -> None:
+    """DATE_RE (month names grouped by first letter, a lookahead for what a match starts
+    with) finds the same matches as the plain pattern the model was trained with."""
+    months = (
+        r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+        r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+    )
+    plain = re.compile(
+        rf"\b{months}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{months}\b"
+        r"|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b",
+        re.IGNORECASE,
+    )
+    lines = [*_fast_path_lines(seeds, bbc), *EDGE_LINES, "\u017fEPT 5", "5 \u017fept", "JUN. 5"]
+    lines += [
+        f"{m} 5, 2{d}th {m.upper()}."
+        for m in ("jun", "june", "july", "mar", "may", "aug")
+        for d in "12"
+    ]
+    found = 0
+    for line in lines:
+        for start in range(0, len(line), 7):
+            expected = plain.search(line, start)
+            got = DATE_RE.search(line, start)
+            assert (got and got.span()) == (expected and expected.span()), line
+            found += expected is not None
+    assert found > 50
+
+
 def test_np_sum_is_numpy_sum_bit_for_bit(seeds: dict[str, str]) -> None:
     """Page sums in plain Python (features must not move by a bit: the model was trained on
     numpy's pairwise sums), on line lengths of the seeds and on random probabilities."""
@@ -500,6 +532,54 @@ def test_line_with_a_line_break_inside_is_featured_alone() -> None:
     x, cues = _lines_raw(lines)
     assert x.tolist() == [_line_raw(line)[0] for line in lines]
     assert cues.all() == [_line_raw(line)[1] for line in lines]
+
+
+def _cut_word_lines() -> list[str]:
+    """Lines whose 200-character head ends inside a word (on a letter, after a hyphen or an
+    apostrophe, curly or straight), in upper and lower case, after leading spaces."""
+    lines = []
+    for pad in range(180, 200):
+        for word in ("WELL-KNOWN’S X-RAY'S", "well-known’s x-ray's", "Ab-'cd--ef’’gh"):
+            lines.append(" \t" * (pad % 3) + "b" * pad + " " + word + " and the rest." * 3)
+    return lines
+
+
+def test_line_features_cut_from_the_texts_scan_equal_line_by_line(
+    seeds: dict[str, str], bbc: list[SourceArticle]
+) -> None:
+    """Detection cuts each line's tokens from the batch's scan of whole texts (shared with
+    other detectors): the same floats and cues as :func:`_line_raw`, for words cut by the
+    head, lines with non-ASCII capitals (cut by :func:`words` alone), CRLF and odd spaces."""
+    texts = [*seeds.values(), *(a.text for a in bbc[:80]), "\n".join(EDGE_LINES)]
+    texts += ["\r\n".join(_cut_word_lines()), "\n\n".join(EDGE_LINES[::-1]) + "\n", ""]
+    docs = DocumentBatch(Document(t) for t in texts)
+    scan = docs.scanned
+    lines = [s.text for doc in docs for s in doc.content_lines]
+    line_at = [
+        int(base) + s.start
+        for base, doc in zip(scan.offsets[:-1], docs, strict=True)
+        for s in doc.content_lines
+    ]
+    x, cues = _lines_raw(lines, (scan, np.array(line_at, dtype=np.intp)))
+    assert len(lines) > 500
+    for row, line in enumerate(lines):
+        feats, line_cues = _line_raw(line)
+        assert x[row].tolist() == feats, line
+        assert cues[row] == line_cues, line
+
+
+def test_token_table_relearns_after_forgetting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past its size limit the token table forgets every token and relearns: the same
+    features and cues, also for cues asked for after the next batch was looked up."""
+    monkeypatch.setattr(boilerplate, "_TOKEN_TABLE", boilerplate._TokenTable())
+    monkeypatch.setattr(boilerplate, "_TOKENS_MAX", 60)
+    first, second = EDGE_LINES[:12], [*EDGE_LINES[12:], *_cut_word_lines()[:5]]
+    x1, cues1 = _lines_raw(first)
+    x2, cues2 = _lines_raw(second)
+    for x, cues, lines in ((x1, cues1, first), (x2, cues2, second)):
+        for row, line in enumerate(lines):
+            assert x[row].tolist() == _line_raw(line)[0], line
+            assert cues[row] == _line_raw(line)[1], line
 
 
 def test_stacked_pages_equal_each_page_alone(

@@ -12,11 +12,13 @@ fitted with scikit-learn at build time and applied at detect time as numpy dot p
 (no per-article sklearn overhead).
 
 Detection analyses a batch of articles at once (:meth:`BoilerplateDetector.detect_batch`):
-the line features of all their lines come from one pass over the joined lines (tokens looked
-up in a table learnt once, character and token counts summed per line by numpy; the per-line
-reference is :func:`_line_raw`), page context and stage-2 features are numpy columns over all
-pages, and only what depends on a page's place in a BLAS product is done page by page. Every
-value is bit for bit what one page alone gets (the floats the model was trained on).
+the line features of all their lines come from one pass over the joined lines (their tokens cut
+from the batch's scan, :attr:`pipeline.text.DocumentBatch.scanned`, shared with the other
+detectors, and looked up in a table learnt once; character and token counts summed per line by
+numpy; the per-line reference is :func:`_line_raw`), page context and stage-2 features are
+numpy columns over all pages, and only what depends on a page's place in a BLAS product is done
+page by page. Every value is bit for bit what one page alone gets (the floats the model was
+trained on).
 
 Training data are prepared by :mod:`pipeline.training.boilerplate_data` (shared labelled
 line sets + lines injected into clean articles) and handed to :meth:`BoilerplateDetector.build`
@@ -29,10 +31,9 @@ import math
 import re
 import string
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain, pairwise
+from itertools import accumulate, chain, count, pairwise, repeat
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,11 +43,11 @@ from pipeline.article import Finding
 from pipeline.config import BoilerplateSettings
 from pipeline.detectors.base import Detection, Detector, single_threaded_blas
 from pipeline.text import (
-    ASCII_WORD_RE,
     STOPWORDS,
-    UNICODE_WORD_RE,
     Document,
-    word_re,
+    ScanBatch,
+    scan_batch,
+    scanned,
     words,
 )
 
@@ -224,13 +225,17 @@ CUES: dict[str, tuple[str, ...]] = {
 }
 CUE_KINDS: tuple[str, ...] = tuple(CUES)
 
+# Month names (jan, january, ..., sep, sept, september, ...) grouped by their first letters:
+# re tries fewer alternatives at each position.
 _MONTHS = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"(?:j(?:an(?:uary)?|une?|uly?)|feb(?:ruary)?|ma(?:r(?:ch)?|y)|a(?:pr(?:il)?|ug(?:ust)?)|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
+# "July 17th", "17 July", "17/07/2012". The lookahead (what any match starts with; "ſ" is an
+# "s" ignoring case) lets re pass over other positions at once: the same matches, 2x faster.
 DATE_RE = re.compile(
-    rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b"
-    r"|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b",
+    rf"(?=[\djfmasondſ])\b(?:{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b)",
     re.IGNORECASE,
 )
 TIME_RE = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:a\.m\.|p\.m\.)", re.I)
@@ -590,18 +595,38 @@ _T_TOKEN, _T_STOP, _T_FIRST, _T_SINGULAR, _T_SECOND, _T_MONTH, _T_INFORMAL, _T_A
 _C_ALPHA, _C_UPPER, _C_DIGIT, _C_BLANK, _C_DATE, _C_COLON, _C_WORD, _C_CAP = (
     8 * k for k in range(8)
 )
-_IS_SPACE, _IS_LOWER = 1, 2  # per-character class bits (str.isspace, str.islower)
-_TOKEN_OR_BREAK = {
-    True: re.compile(f"{ASCII_WORD_RE.pattern}|\n"),
-    False: re.compile(f"{UNICODE_WORD_RE.pattern}|\n"),
-}
+# Per-character class bits: str.isspace, str.islower, and a non-ASCII character that
+# str.lower changes (its line's tokens are cut from its own lower-cased text, see _token_rows).
+_IS_SPACE, _IS_LOWER, _WIDE_CASED = 1, 2, 4
+# INFORMAL_MARK_RE matches only where one of these pairs of characters starts ("d" and "p"
+# ignoring case): where a character class bit says the first is.
+_MARK_START = 8
+_MARK_PAIRS = ("!!", "??", "?!", ":-", ":)", ";)", ":(", ":d", ":D", ":p", ":P", "..")
+_MARK_KEYS = np.array(sorted(ord(p[0]) << 32 | ord(p[1]) for p in _MARK_PAIRS), dtype=np.int64)
 _TOKENS_MAX = 200_000  # distinct tokens remembered per process (then forgotten, relearnt)
 # "copyright" in s.lower() only where s has "yr" in some case: str.lower maps no character
 # but ASCII letters to a single ASCII letter (U+0130 lowers to "i̇", U+212A to "k").
 _YR = ("yr", "yR", "Yr", "YR")
 # BYLINE_RE can only match at one of these (no other character matches them ignoring case).
 _BYLINE_FIRST = frozenset("bpwafBPWAF")
+# COMMENT_MARK_RE can only match at one of these, or in a line with "(" ("İ" and "ı" match
+# "i" ignoring case).
+_MARK_FIRST = frozenset("rRlLiIİı")
+_BULLET_CHARS = frozenset(_BULLETS)
 _URL_HINTS = ("http", "www.", ".com", ".org", ".net", ".htm", ".co.uk")
+# Tokens a line needs for a URL hint to be in it (a hint's letters are in one token: "http"
+# or "www" inside it, "com", "org", "net", "htm" starting it, "co" itself) or " i " ("i").
+_M_URL, _M_I = 1, 2
+
+
+def _marks(token: str) -> int:
+    url = (
+        "http" in token
+        or "www" in token
+        or token.startswith(("com", "org", "net", "htm"))
+        or token == "co"
+    )
+    return url * _M_URL | (token == "i") * _M_I
 
 
 def _cue_pairs() -> tuple[list[tuple[str, str]], frozenset[str], frozenset[str]]:
@@ -643,6 +668,7 @@ _LEFT_LENGTHS = sorted({len(w) for w in _PAIR_LEFT})
 _RIGHT_LENGTHS = sorted({len(w) for w in _PAIR_RIGHT})
 _LEFT_TAILS = frozenset(w[-2:] for w in _PAIR_LEFT)
 _RIGHT_HEADS = frozenset(w[:2] for w in _PAIR_RIGHT)  # ("a" itself: any token "a...")
+_LEFT_WORDS, _RIGHT_WORDS = tuple(_PAIR_LEFT), tuple(_PAIR_RIGHT)
 assert min(_LEFT_LENGTHS) >= 2
 
 
@@ -670,31 +696,67 @@ class _LineCues:
     def __init__(
         self,
         heads: list[str],
-        tokens: list[str],
+        cue_words: list[str],
         bounds: list[int],
         known: dict[int, list[tuple[str, str]]],
+        single: NDArray[np.bool_],
     ) -> None:
         self.heads = heads
-        self.tokens = tokens
-        self.bounds = bounds  # line k's tokens are tokens[bounds[k] + 1 : bounds[k + 1]]
+        # The tokens of all lines that are cue words (all line_cues looks at): line k's are
+        # cue_words[bounds[k] : bounds[k + 1]].
+        self.cue_words = cue_words
+        self.bounds = bounds
+        # Lines not known yet can have only single-word cues (a cue phrase, a cue ending in
+        # ":" or one without a space is known in advance): none where no token is one.
         self.known = known
+        self.single = single
 
     @classmethod
     def of(cls, cues: list[list[tuple[str, str]]]) -> _LineCues:
-        return cls([], [], [], dict(enumerate(cues)))
+        return cls([], [], [], dict(enumerate(cues)), np.zeros(0, dtype=np.bool_))
 
     def __len__(self) -> int:
         return len(self.heads) or len(self.known)
 
+    def tokens(self, k: int) -> list[str]:
+        """Line ``k``'s tokens that are cue words, in order."""
+        return self.cue_words[self.bounds[k] : self.bounds[k + 1]]
+
     def __getitem__(self, k: int) -> list[tuple[str, str]]:
         found = self.known.get(k)
         if found is None:
-            toks = self.tokens[self.bounds[k] + 1 : self.bounds[k + 1]]
-            found = self.known[k] = line_cues(self.heads[k], toks)
+            found = self.known[k] = (
+                line_cues(self.heads[k], self.tokens(k)) if self.single[k] else []
+            )
         return found
 
     def all(self) -> list[list[tuple[str, str]]]:
         return [self[k] for k in range(len(self))]
+
+
+def _word_kinds() -> dict[str, int]:
+    """Token -> its :attr:`_TokenTable.kinds` bits (tokens not here have none)."""
+    bits: dict[str, int] = {}
+    for word, kind in _SINGLE_CUES.items():
+        bits[word] = bits.get(word, 0) | 1 << CUE_KINDS.index(kind)
+    for word in _COLON_CUE_WORDS:
+        bits[word] = bits.get(word, 0) | 1 << 6
+    for word in _LOOSE_CUE_WORDS:
+        bits[word] = bits.get(word, 0) | 1 << 7
+    return bits
+
+
+_WORD_KINDS = _word_kinds()
+# The token facts that are set memberships, with their field.
+_FACT_SETS: tuple[tuple[frozenset[str], int], ...] = (
+    (STOPWORDS, _T_STOP),
+    (_FIRST_PERSON, _T_FIRST),
+    (_SINGULAR, _T_SINGULAR),
+    (_SECOND, _T_SECOND),
+    (_MONTH_WORDS, _T_MONTH),
+    (_INFORMAL_WORDS, _T_INFORMAL),
+    (frozenset(("am", "pm")), _T_AMPM),
+)
 
 
 class _TokenTable:
@@ -702,10 +764,13 @@ class _TokenTable:
 
     def __init__(self) -> None:
         self.rows: dict[str, int] = {"\n": 0}  # row 0: the line break before each line
+        self.words: list[str] = ["\n"]  # each row's token
         self.facts = np.zeros(4096, dtype=np.uint64)
         # Bits 0-5: the token is a single-word cue of that kind (CUE_KINDS order); bit 6: the
         # first word of a cue ending in ":"; bit 7: of another cue without a space.
         self.kinds = np.zeros(4096, dtype=np.uint8)
+        self.cue = np.zeros(4096, dtype=np.bool_)  # the token is a word of _CUE_WORDS
+        self.marks = np.zeros(4096, dtype=np.uint8)  # _marks of the token
         # Per cue phrase "left right..." (bit p of two words): the token ends with its left
         # word, or starts with the word run its right part starts with.
         self.ends = np.zeros((4096, 2), dtype=np.uint64)
@@ -713,42 +778,53 @@ class _TokenTable:
 
     def lookup(self, tokens: list[str]) -> NDArray[np.intp]:
         rows = self.rows
-        try:
-            return np.fromiter(map(rows.__getitem__, tokens), np.intp, len(tokens))
-        except KeyError:
-            pass
-        if len(rows) > _TOKENS_MAX:
-            rows.clear()
-            rows["\n"] = 0
-        new = [t for t in dict.fromkeys(tokens) if t not in rows]
-        size = len(rows) + len(new)
+        found = np.fromiter(map(rows.get, tokens, repeat(-1)), np.intp, len(tokens))
+        unknown = np.flatnonzero(found < 0)
+        if len(unknown):
+            missing = list(map(tokens.__getitem__, unknown.tolist()))
+            new = list(dict.fromkeys(missing))
+            if len(rows) + len(new) > _TOKENS_MAX:
+                rows.clear()
+                rows["\n"] = 0
+                self.words = ["\n"]
+                unknown, missing = np.arange(len(tokens)), tokens
+                new = [t for t in dict.fromkeys(tokens) if t != "\n"]
+            self._learn(new)
+            found[unknown] = np.fromiter(map(rows.__getitem__, missing), np.intp, len(missing))
+        return found
+
+    def _learn(self, new: list[str]) -> None:
+        """Rows for ``new`` tokens (none of them known), at the end of the table."""
+        first = len(self.rows)
+        size = first + len(new)
         if size > len(self.facts):
             capacity = max(size, 2 * len(self.facts))
             self.facts = np.resize(self.facts, capacity)
             self.kinds = np.resize(self.kinds, capacity)
+            self.cue = np.resize(self.cue, capacity)
+            self.marks = np.resize(self.marks, capacity)
             self.ends = np.resize(self.ends, (capacity, 2))
             self.begins = np.resize(self.begins, (capacity, 2))
-        for token in new:
-            row = rows[token] = len(rows)
-            self.facts[row] = (
-                1 << _T_TOKEN
-                | (token in STOPWORDS) << _T_STOP
-                | (token in _FIRST_PERSON) << _T_FIRST
-                | (token in _SINGULAR) << _T_SINGULAR
-                | (token in _SECOND) << _T_SECOND
-                | (token in _MONTH_WORDS) << _T_MONTH
-                | (token in _INFORMAL_WORDS) << _T_INFORMAL
-                | (token in ("am", "pm")) << _T_AMPM
-            )
-            kind = _SINGLE_CUES.get(token)
-            self.kinds[row] = (
-                (0 if kind is None else 1 << CUE_KINDS.index(kind))
-                | (token in _COLON_CUE_WORDS) << 6
-                | (token in _LOOSE_CUE_WORDS) << 7
-            )
-            self.ends[row] = _pair_bits(token, right=False)
-            self.begins[row] = _pair_bits(token, right=True)
-        return np.fromiter(map(rows.__getitem__, tokens), np.intp, len(tokens))
+        self.rows.update(zip(new, range(first, size), strict=True))
+        self.words.extend(new)
+        n = len(new)
+        facts = np.full(n, 1 << _T_TOKEN, dtype=np.uint64)
+        for members, shift in _FACT_SETS:
+            facts |= np.fromiter(map(members.__contains__, new), np.uint64, n) << np.uint64(shift)
+        self.facts[first:size] = facts
+        self.kinds[first:size] = np.fromiter(map(_WORD_KINDS.get, new, repeat(0)), np.uint8, n)
+        self.cue[first:size] = np.fromiter(map(_CUE_WORDS.__contains__, new), np.bool_, n)
+        self.marks[first:size] = np.fromiter(map(_marks, new), np.uint8, n)
+        # (Most tokens end no left word and start no right word of a pair: zero rows.)
+        self.ends[first:size] = 0
+        self.begins[first:size] = 0
+        for j, token in enumerate(new):
+            if token[-2:] in _LEFT_TAILS and token.endswith(_LEFT_WORDS):
+                self.ends[first + j] = _pair_bits(token, right=False)
+            if (token[:2] in _RIGHT_HEADS or token[:1] in _RIGHT_HEADS) and token.startswith(
+                _RIGHT_WORDS
+            ):
+                self.begins[first + j] = _pair_bits(token, right=True)
 
 
 _TOKEN_TABLE = _TokenTable()
@@ -763,7 +839,14 @@ def _char_facts(char: str) -> tuple[int, int]:
         | (char in "/-") << _C_DATE
         | (char == ":") << _C_COLON
     )
-    return counted, char.isspace() * _IS_SPACE | char.islower() * _IS_LOWER
+    cased = not char.isascii() and char.lower() != char
+    starts_mark = any(pair[0] == char for pair in _MARK_PAIRS)
+    return counted, (
+        char.isspace() * _IS_SPACE
+        | char.islower() * _IS_LOWER
+        | cased * _WIDE_CASED
+        | starts_mark * _MARK_START
+    )
 
 
 _ASCII_COUNTED = np.array([_char_facts(chr(c))[0] for c in range(128)], dtype=np.uint64)
@@ -775,11 +858,11 @@ def _char_tables(points: NDArray[np.uint32]) -> tuple[NDArray[np.uint64], NDArra
     """Counted facts and class bits of each code point."""
     ascii_ = points < 128
     if ascii_.all():
-        return _ASCII_COUNTED[points], _ASCII_CLASS[points]
+        return _ASCII_COUNTED.take(points), _ASCII_CLASS.take(points)
     where = np.flatnonzero(~ascii_)
     clipped = points.copy()
     clipped[where] = 0
-    counted, klass = _ASCII_COUNTED[clipped], _ASCII_CLASS[clipped]
+    counted, klass = _ASCII_COUNTED.take(clipped), _ASCII_CLASS.take(clipped)
     distinct, inverse = np.unique(points[where], return_inverse=True)
     facts = []
     for point in distinct.tolist():
@@ -811,19 +894,83 @@ def _lines_with(joined: str, needle: str, starts: list[int]) -> list[int]:
     return out
 
 
-def _lines_matching(pattern: re.Pattern[str], joined: str, starts: list[int]) -> set[int]:
-    """The lines of ``joined`` where ``pattern`` (whose matches cannot hold a line break)
-    matches."""
-    return {bisect_right(starts, m.start()) - 1 for m in pattern.finditer(joined)}
+def _token_rows(
+    heads: list[str],
+    n_head: NDArray[np.intp],
+    scan: ScanBatch,
+    head_at: NDArray[np.intp] | None,
+    slow: list[int],
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The token table rows of each head's tokens (:func:`words` of it), every line's led by
+    row 0 (its break), and where each line's break is.
+
+    The tokens are the scanned words that lie in the head (``head_at``: where each head
+    starts in ``scan``'s joined text; ``None``: ``scan`` is of the heads themselves): the
+    same words, lower-cased alone rather than with the head, which changes nothing where
+    str.lower changes no character but ASCII letters (:data:`_WIDE_CASED`; ``slow`` lines
+    are cut by :func:`words` alone). A word that the head's end cuts is the head's last
+    token, its cut part lower-cased."""
+    n = len(heads)
+    at = scan.at  # (ascending; the heads are too, and do not overlap)
+    words_at = scan.offsets[:-1] if head_at is None else head_at
+    head_end = words_at + n_head
+    lo = np.searchsorted(at, words_at)  # each head's tokens are lo:hi
+    hi = np.searchsorted(at, head_end)
+    per_line = hi - lo
+    per_line[slow] = 0
+    first = np.zeros(n, dtype=np.intp)  # where each line's tokens start in sel
+    np.cumsum(per_line[:-1], out=first[1:])
+    sel_line = np.repeat(np.arange(n), per_line)
+    sel = np.arange(len(sel_line)) + (lo - first)[sel_line]
+    low_ids = scan.low[scan.word[sel]]
+    used = np.zeros(len(scan.low_words), dtype=np.bool_)
+    used[low_ids] = True
+    ids = np.flatnonzero(used)
+    strings = list(map(scan.low_words.__getitem__, ids.tolist()))
+    cut: list[int] = []
+    if head_at is not None and len(at):  # (the heads themselves cut no word)
+        last = np.maximum(hi - 1, 0)
+        ends = at[last] + (scan.end[last] - scan.start[last])
+        cut_lines = np.flatnonzero((per_line > 0) & (ends > head_end))
+        cut = (first[cut_lines] + per_line[cut_lines] - 1).tolist()
+        for k, j in zip(cut_lines.tolist(), cut, strict=True):
+            part = words(heads[k][int(at[sel[j]] - words_at[k]) :])
+            if len(part) != 1:
+                raise AssertionError(f"boilerplate: a cut word gave {part!r}")
+            strings.extend(part)
+    slow_words = [words(heads[k]) for k in slow]
+    for found in slow_words:
+        strings.extend(found)
+    looked_up = _TOKEN_TABLE.lookup(strings)
+    row_of = np.zeros(len(scan.low_words), dtype=np.intp)
+    row_of[ids] = looked_up[: len(ids)]
+    token_rows = row_of[low_ids]
+    token_rows[cut] = looked_up[len(ids) : len(ids) + len(cut)]
+    counts = per_line.copy()
+    counts[slow] = [len(found) for found in slow_words]
+    breaks = np.arange(n, dtype=np.intp)
+    breaks[1:] += np.cumsum(counts[:-1])
+    rows = np.zeros(n + int(counts.sum()), dtype=np.intp)
+    rows[breaks[sel_line] + 1 + np.arange(len(sel)) - first[sel_line]] = token_rows
+    done = len(ids) + len(cut)
+    for k, found in zip(slow, slow_words, strict=True):
+        rows[breaks[k] + 1 : breaks[k] + 1 + len(found)] = looked_up[done : done + len(found)]
+        done += len(found)
+    return rows, breaks
 
 
-def _lines_raw(lines: Sequence[str]) -> tuple[FloatArray, _LineCues]:
+def _lines_raw(
+    lines: Sequence[str], source: tuple[ScanBatch, NDArray[np.intp]] | None = None
+) -> tuple[FloatArray, _LineCues]:
     """:func:`_line_raw` of many lines: one row each (the same floats), and their cues.
 
-    Token and character counts of all lines come from one pass over their joined heads
-    (tokens looked up in a table learnt once, counts summed per line by np.add.reduceat);
-    what is rare is searched in the joined text, and only the lines that have it (or that
-    the per-line code would test) are looked at one by one."""
+    ``source``: the scanned texts the lines are cut from and where each line starts in the
+    scan's joined text (the scan is shared with other detectors); without it, the lines'
+    heads are scanned here. Token and character counts of all lines come from one pass
+    over their tokens and their joined heads (tokens looked up in a table learnt once,
+    counts summed per line by np.add.reduceat); what is rare is searched in the joined
+    text, and only the lines that have it (or that the per-line code would test) are looked
+    at one by one."""
     n = len(lines)
     if n == 0:
         return np.zeros((0, _N_RAW + len(_COMMENT_NAMES) - 1)), _LineCues.of([])
@@ -833,31 +980,13 @@ def _lines_raw(lines: Sequence[str]) -> tuple[FloatArray, _LineCues]:
     n_head = np.minimum(n_chars, _SAMPLE)
     # Line k of `joined` is "\n" + heads[k], from starts[k] (its line break) on.
     joined = "\n" + "\n".join(heads)
-    starts_a = np.zeros(n, dtype=np.intp)
-    np.cumsum(n_head[:-1] + 1, out=starts_a[1:])
-    starts = starts_a.tolist()
-
-    # Tokens: words() of each head, from one lower-casing and one findall of them all (case
-    # mapping stops at a line break as at the end of a string).
-    low = joined.lower().replace("’", "'")
-    tokens = _TOKEN_OR_BREAK[word_re(low) is ASCII_WORD_RE].findall(low)
-    table = _TOKEN_TABLE
-    rows = table.lookup(tokens)
-    breaks = np.flatnonzero(rows == 0)
-    if len(breaks) != n:  # a line with a line break inside (not from a Document): one by one
+    if joined.count("\n") != n:  # a line with a line break inside (not from a Document)
         raw_rows = [_line_raw(line) for line in lines]
         matrix = np.array([r for r, _ in raw_rows], dtype=np.float64)
         return matrix, _LineCues.of([c for _, c in raw_rows])
-    per_line = np.add.reduceat(table.facts[rows], breaks)
-    n_toks = _field(per_line, _T_TOKEN)
-    stop = _field(per_line, _T_STOP)
-    has_month = _field(per_line, _T_MONTH) > 0
-    has_ampm = _field(per_line, _T_AMPM) > 0
-    informal = _field(per_line, _T_INFORMAL) > 0
-    kind_bits = np.bitwise_or.reduceat(table.kinds[rows], breaks)
-    # Lines where a cue phrase may be: their cues are found one line at a time.
-    pair = (table.ends[rows[:-1]] & table.begins[rows[1:]]).any(axis=1)
-    phrase_lines = set((np.searchsorted(breaks, np.flatnonzero(pair), "right") - 1).tolist())
+    starts_a = np.zeros(n, dtype=np.intp)
+    np.cumsum(n_head[:-1] + 1, out=starts_a[1:])
+    starts = starts_a.tolist()
 
     # Characters of the heads, in their own case.
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -882,6 +1011,29 @@ def _lines_raw(lines: Sequence[str]) -> tuple[FloatArray, _LineCues]:
     first_alpha = alpha_at[np.searchsorted(alpha_at, starts_a)]
     klass = np.append(klass, 0)
     starts_lower = (first_alpha <= starts_a + n_head) & ((klass[first_alpha] & _IS_LOWER) > 0)
+
+    # Tokens: words() of each head, cut from the scanned words of the texts the lines are in
+    # (or of the heads themselves), looked up in the token table.
+    if source is None:
+        scan, head_at = scan_batch(heads), None
+    else:
+        scan = source[0]
+        leads = np.fromiter(map(str.find, lines, [s[:1] for s in stripped]), np.intp, n)
+        head_at = source[1] + leads
+    wide = np.flatnonzero(klass & _WIDE_CASED)
+    slow = sorted(set((np.searchsorted(starts_a, wide, "right") - 1).tolist()))
+    table = _TOKEN_TABLE
+    rows, breaks = _token_rows(heads, n_head, scan, head_at, slow)
+    per_line = np.add.reduceat(table.facts.take(rows), breaks)
+    n_toks = _field(per_line, _T_TOKEN)
+    stop = _field(per_line, _T_STOP)
+    has_month = _field(per_line, _T_MONTH) > 0
+    has_ampm = _field(per_line, _T_AMPM) > 0
+    informal = _field(per_line, _T_INFORMAL) > 0
+    kind_bits = np.bitwise_or.reduceat(table.kinds.take(rows), breaks)
+    # Lines where a cue phrase may be: their cues are found one line at a time.
+    pair = (table.ends.take(rows[:-1], axis=0) & table.begins.take(rows[1:], axis=0)).any(axis=1)
+    phrase_lines = set((np.searchsorted(breaks, np.flatnonzero(pair), "right") - 1).tolist())
 
     n_words = np.where(
         n_chars <= _SAMPLE, n_toks, np.rint(n_toks * n_chars / np.maximum(n_head, 1))
@@ -909,77 +1061,116 @@ def _lines_raw(lines: Sequence[str]) -> tuple[FloatArray, _LineCues]:
         if "copyright" in stripped[k].lower()
     }
     at_lines = set(_lines_with(joined, "@", starts))
-    url_lines = {k for hint in _URL_HINTS for k in _lines_with(joined, hint, starts)}
-    lower_i = set(_lines_with(joined, " i ", starts)) | set(_lines_with(joined, "\ni ", starts))
-    informal_mark = _lines_matching(INFORMAL_MARK_RE, joined, starts)
+    marks = np.bitwise_or.reduceat(table.marks.take(rows), breaks)
+    url_lines = [
+        k
+        for k in np.flatnonzero(marks & _M_URL).tolist()
+        if any(map(heads[k].__contains__, _URL_HINTS))
+    ]
+    lower_i = [
+        k
+        for k in np.flatnonzero(marks & _M_I).tolist()
+        if " i " in heads[k] or heads[k].startswith("i ")
+    ]
+    mark_at = np.flatnonzero(klass[: len(points) - 1] & _MARK_START)
+    pair_keys = points[mark_at].astype(np.int64) << 32 | points[mark_at + 1]
+    mark_at = mark_at[np.isin(pair_keys, _MARK_KEYS)]
+    informal_mark = [
+        k
+        for k in dict.fromkeys((np.searchsorted(starts_a, mark_at, "right") - 1).tolist())
+        if INFORMAL_MARK_RE.search(heads[k])
+    ]
     phrase_lines.update(_lines_with(joined, "©", starts))
     phrase_lines.update(np.flatnonzero(kind_bits & 128).tolist())
     colon_cue = ((kind_bits & 64) > 0) & (_field(per_char, _C_COLON) > 0)
     phrase_lines.update(np.flatnonzero(colon_cue).tolist())
 
-    words_list = n_words.tolist()
-    digit_list = has_digit.tolist()
-    date_list = maybe_date.tolist()
-    time_list = maybe_time.tolist()
-    bounds = [*breaks.tolist(), len(tokens)]
+    single = (kind_bits & ((1 << len(CUE_KINDS)) - 1)) > 0
+    cue_at = np.flatnonzero(table.cue.take(rows))
+    cue_words = list(map(table.words.__getitem__, rows[cue_at].tolist()))
+    cue_bounds = [*np.searchsorted(cue_at, breaks).tolist(), len(cue_at)]
+    cues = _LineCues(heads, cue_words, cue_bounds, {}, single)
     raw = np.zeros((n, _N_RAW + len(_COMMENT_NAMES) - 1))
-    line_cue_of: dict[int, list[tuple[str, str]]] = {}
-    kinds_rows: list[int] = []
+    kinds_rows = sorted(phrase_lines)
     kinds: list[float] = []
-    per_line_flags: list[tuple[float, ...]] = []
-    for k, s in enumerate(stripped):
-        head = heads[k]
-        nw = words_list[k]
-        core = s.rstrip(_TRAILING)
-        last = core[-1:]
-        ends_paren = s.endswith(")")
-        has_date = date_list[k] and DATE_RE.search(head) is not None
-        has_time = time_list[k] and TIME_RE.search(head) is not None
-        if nw <= 12:
-            comment_header = (
-                s.endswith(_COMMENT_HEADER_ENDS)
-                or (has_date and (has_time or " at " in s or bool(COMMENT_HEADER_RE.match(s))))
-                or bool(COMMENT_MARK_RE.search(s))
-            )
-            counter = digit_list[k] and COUNTER_RE.search(head) is not None
-        else:
-            comment_header = counter = False
-        at = k in at_lines
-        if k in phrase_lines:
-            line_cue = line_cue_of[k] = line_cues(head, tokens[bounds[k] + 1 : bounds[k + 1]])
-            kinds_rows.append(k)
-            found = {kind for _, kind in line_cue}
-            kinds.extend(1.0 if kind in found else 0.0 for kind in CUE_KINDS)
-        per_line_flags.append(
-            (
-                last in _TERMINAL and not core.endswith("..."),
-                last == ":",
-                s.endswith(("...", "…")),
-                last in "?!",
-                ends_paren,
-                comment_header,
-                k in url_lines and URL_RE.search(head) is not None,
-                at and HANDLE_RE.search(head) is not None,
-                at and EMAIL_RE.search(head) is not None,
-                has_date,
-                has_time,
-                s[:1] in _BYLINE_FIRST and BYLINE_RE.match(s) is not None,
-                2 <= nw <= 4 and last.isalpha(),  # (and the counts below)
-                counter,
-                nw <= 7 and has_date,
-                (ends_paren or k in copyright_) and CREDIT_RE.search(s) is not None,
-                bool(s) and s[:1] in _BULLETS,
-                s.startswith("(") and ends_paren,
-                '"' in s or "“" in s or "”" in s,
-            )
-        )
-    flags = np.array(per_line_flags, dtype=np.float64).reshape(n, -1)
+    for k in kinds_rows:
+        line_cue = cues.known[k] = line_cues(heads[k], cues.tokens(k))
+        found = {kind for _, kind in line_cue}
+        kinds.extend(1.0 if kind in found else 0.0 for kind in CUE_KINDS)
+
+    # What every line is tested for, by one map over the lines each (the same str tests),
+    # and the patterns, searched only in the lines that can match (those the per-line code
+    # would search).
+    def each(test: Any, values: list[str], arg: Any) -> NDArray[np.bool_]:
+        return np.fromiter(map(test, values, repeat(arg)), np.bool_, n)
+
+    def marked(found: list[int]) -> NDArray[np.bool_]:
+        out = np.zeros(n, dtype=np.bool_)
+        out[found] = True
+        return out
+
+    cores = list(map(str.rstrip, stripped, repeat(_TRAILING)))
+    lasts = [core[-1:] for core in cores]
+    firsts = [s[:1] for s in stripped]
+    ends_paren = each(str.endswith, stripped, ")")
+    ends_terminal = np.fromiter(map(_TERMINAL.__contains__, lasts), np.bool_, n) & ~each(
+        str.endswith, cores, "..."
+    )
+    ends_colon = np.fromiter(map(":".__eq__, lasts), np.bool_, n)
+    ends_qe = np.fromiter(map("?!".__contains__, lasts), np.bool_, n)
+    name_alpha = np.fromiter(map(str.isalpha, lasts), np.bool_, n)
+    starts_bullet = np.fromiter(map(_BULLET_CHARS.__contains__, firsts), np.bool_, n)
+    in_parens = np.fromiter(map("(".__eq__, firsts), np.bool_, n) & ends_paren
+    has_quote = each(str.__contains__, stripped, '"')
+    has_quote |= each(str.__contains__, stripped, "“") | each(str.__contains__, stripped, "”")
+    dated = [k for k in np.flatnonzero(maybe_date).tolist() if DATE_RE.search(heads[k])]
+    timed = [k for k in np.flatnonzero(maybe_time).tolist() if TIME_RE.search(heads[k])]
+    has_date, has_time = marked(dated), marked(timed)
+    short = np.flatnonzero(n_words <= 12).tolist()
+    date_set, time_set = set(dated), set(timed)
+    headers = [
+        k
+        for k in short
+        if (s := stripped[k]).endswith(_COMMENT_HEADER_ENDS)
+        or (k in date_set and (k in time_set or " at " in s or COMMENT_HEADER_RE.match(s)))
+        or ((firsts[k] in _MARK_FIRST or "(" in s) and COMMENT_MARK_RE.search(s))
+    ]
+    digit_list = has_digit.tolist()
+    counters = [k for k in short if digit_list[k] and COUNTER_RE.search(heads[k])]
+    credit_lines = sorted(copyright_.union(np.flatnonzero(ends_paren).tolist()))
+    columns_flags = (
+        ends_terminal,
+        ends_colon,
+        each(str.endswith, stripped, ("...", "…")),
+        ends_qe,
+        ends_paren,
+        marked(headers),
+        marked([k for k in url_lines if URL_RE.search(heads[k])]),
+        marked([k for k in sorted(at_lines) if HANDLE_RE.search(heads[k])]),
+        marked([k for k in sorted(at_lines) if EMAIL_RE.search(heads[k])]),
+        has_date,
+        has_time,
+        marked(
+            [
+                k
+                for k, first in enumerate(firsts)
+                if first in _BYLINE_FIRST and BYLINE_RE.match(stripped[k])
+            ]
+        ),
+        (n_words >= 2) & (n_words <= 4) & name_alpha,  # (and the counts below)
+        marked(counters),
+        (n_words <= 7) & has_date,
+        marked([k for k in credit_lines if CREDIT_RE.search(stripped[k])]),
+        starts_bullet,
+        in_parens,
+        has_quote,
+    )
     (
         ends_terminal, ends_colon, ends_ellipsis, ends_qe, ends_paren_, comment_header_,
         has_url, has_handle, has_email, has_date_, has_time_, is_byline, name_only_,
         is_counter, is_date_only, photo_credit, starts_bullet, in_parens, has_quote,
-    ) = flags.T  # fmt: skip
-    name_only = (name_only_ > 0) & (stop == 0) & (caps == n_raw_words) & ~has_digit
+    ) = columns_flags  # fmt: skip
+    name_only = name_only_ & (stop == 0) & (caps == n_raw_words) & ~has_digit
     inv_chars = np.where(n_head > 0, 1.0 / np.maximum(n_head, 1), 0.0)
     inv_toks = np.where(n_toks > 0, 1.0 / np.maximum(n_toks, 1), 0.0)
     any_toks = np.maximum(n_toks, 1)
@@ -1036,11 +1227,11 @@ def _lines_raw(lines: Sequence[str]) -> tuple[FloatArray, _LineCues]:
     raw[:, col + len(CUE_KINDS) : _N_RAW] = short_flags
     raw[:, _N_RAW] = _field(per_line, _T_SINGULAR) * inv_toks
     raw[:, _N_RAW + 1] = _field(per_line, _T_SECOND) * inv_toks
-    raw[:, _N_RAW + 2] = np.isin(np.arange(n), sorted(lower_i))
+    raw[:, _N_RAW + 2] = marked(lower_i)
     informal_any = informal.copy()
-    informal_any[sorted(informal_mark)] = True
+    informal_any[informal_mark] = True
     raw[:, _N_RAW + 3] = informal_any
-    return raw, _LineCues(heads, tokens, bounds, line_cue_of)
+    return raw, cues
 
 
 def _np_sum(values: Sequence[float]) -> float:
@@ -1168,7 +1359,20 @@ def _next(values: NDArray[Any]) -> NDArray[Any]:
     return out
 
 
-def _pages(pages: Sequence[Sequence[str]]) -> _Pages:
+def _same_in_page(values: list[str], page_of: NDArray[np.intp]) -> NDArray[np.intp]:
+    """How many lines of its page have each line's value (itself included)."""
+    index: dict[str, int] = {}
+    ids = np.fromiter(map(index.setdefault, values, count()), np.intp, len(values))
+    _, inverse, counts = np.unique(
+        page_of * len(values) + ids, return_inverse=True, return_counts=True
+    )
+    out: NDArray[np.intp] = counts[inverse]
+    return out
+
+
+def _pages(
+    pages: Sequence[Sequence[str]], source: tuple[ScanBatch, NDArray[np.intp]] | None = None
+) -> _Pages:
     # Line features of all lines at once (_lines_raw); page context for all pages' lines as
     # numpy columns. Every value is computed as the per-page numpy formulation the model was
     # trained on did: the same operations in the same order, sums in numpy's pairwise order
@@ -1180,7 +1384,7 @@ def _pages(pages: Sequence[Sequence[str]]) -> _Pages:
         empty = np.zeros((0, len(LINE_FEATURE_NAMES)))
         return _Pages(empty, _LineCues.of([]), np.zeros(0), np.zeros(0, dtype=bool), bounds)
     all_lines = list(chain.from_iterable(pages))
-    raw, cues = _lines_raw(all_lines)
+    raw, cues = _lines_raw(all_lines, source)
     first_words: list[str] = []
     last_words: list[str] = []
     for line in all_lines:
@@ -1200,18 +1404,12 @@ def _pages(pages: Sequence[Sequence[str]]) -> _Pages:
     totals: list[float] = []
     maxima: list[float] = []
     medians: list[float] = []
-    fw_counts: list[int] = []
-    lw_counts: list[int] = []
     for a, b in lay.spans:
         page_chars = chars_list[a:b]
         cum.extend(accumulate(page_chars))
         totals.append(max(1.0, _np_sum(page_chars)))
         maxima.append(max(1.0, max(page_chars)))
         medians.append(max(1.0, _median(page_chars)))
-        page_first = first_words[a:b]
-        fw_counts.extend(map(Counter(page_first).__getitem__, page_first))
-        page_last = last_words[a:b]
-        lw_counts.extend(map(Counter(page_last).__getitem__, page_last))
     cum_chars = np.array(cum) - chars
     total = np.array(totals)[page_of]
     lw = raw[:, _I_LOG_WORDS]
@@ -1263,8 +1461,8 @@ def _pages(pages: Sequence[Sequence[str]]) -> _Pages:
         (csum[lay.base + hi] - csum[lay.base + lo]) / (hi - lo),
         np.log1p(before),
         before > 0,
-        np.log1p(np.array(fw_counts) - 1),
-        np.log1p(np.array(lw_counts) - 1),
+        np.log1p(_same_in_page(first_words, page_of) - 1),
+        np.log1p(_same_in_page(last_words, page_of) - 1),
         np.log1p(n_headers),
         i >= thread_start,
         lower & (np.where(has_prev, _previous(term), 1.0) == 0),
@@ -1438,7 +1636,11 @@ class BinnedLogit:
 
     def bins(self, x: FloatArray) -> NDArray[np.intp]:
         """Bin index of each binned column, shape (rows, len(cont))."""
-        out: NDArray[np.intp] = (x[:, self.cont, None] > self.edges[None, :, :]).sum(axis=2)
+        # Column-major, as the (rows, columns, edges) comparison summed over edges was: the
+        # order decision() sums a row's bin weights in depends on it.
+        out = np.empty((len(self.cont), len(x)), dtype=np.intp).T
+        for k, j in enumerate(self.cont.tolist()):  # how many edges are below the value
+            out[:, k] = np.searchsorted(self.edges[k], x[:, j])
         return out
 
     def decision(self, x: FloatArray) -> FloatArray:
@@ -1509,6 +1711,16 @@ class BinnedLogit:
 def _sigmoid(z: FloatArray) -> FloatArray:
     out: FloatArray = 1.0 / (1.0 + np.exp(-np.minimum(np.maximum(z, -30.0), 30.0)))
     return out
+
+
+class _NamedRow:
+    """A feature row read by feature name."""
+
+    def __init__(self, row: Sequence[float]) -> None:
+        self.row = row
+
+    def __getitem__(self, name: str) -> float:
+        return self.row[_COL[name]]
 
 
 _CUE_REASON = {
@@ -1624,7 +1836,13 @@ class BoilerplateDetector(Detector):
         """Every document's lines analysed together (:func:`_pages`); each document's
         features from its own rows (sums per page by np.add.reduceat: exact, they count)."""
         all_spans = [doc.content_lines for doc in docs]
-        pages = _pages([[s.text for s in spans] for spans in all_spans])
+        scan = scanned(docs)
+        bases = scan.offsets[:-1].tolist()
+        line_at = [b + s.start for b, spans in zip(bases, all_spans, strict=True) for s in spans]
+        pages = _pages(
+            [[s.text for s in spans] for spans in all_spans],
+            (scan, np.array(line_at, dtype=np.intp)),
+        )
         prob = self._probabilities(pages)
         features = np.zeros((len(docs), len(self._FEATURES)))
         findings: list[list[Finding]] = [[] for _ in docs]
@@ -1655,7 +1873,8 @@ class BoilerplateDetector(Detector):
                 ]
             )
             page_of, index = lay.page_of.tolist(), i.tolist()
-            for row in np.flatnonzero(flagged).tolist():
+            rows = np.flatnonzero(flagged)
+            for row, x_row in zip(rows.tolist(), pages.x[rows].tolist(), strict=True):
                 k = with_lines[page_of[row]]
                 line, n_lines = index[row], len(all_spans[k])
                 span = all_spans[k][line]
@@ -1666,7 +1885,7 @@ class BoilerplateDetector(Detector):
                         span.start,
                         span.end,
                         prob_list[row],
-                        _reason(pages.x[row], pages.cues[row], line, n_lines),
+                        _reason(x_row, pages.cues[row], line, n_lines),
                     )
                 )
         return [
@@ -1675,9 +1894,10 @@ class BoilerplateDetector(Detector):
         ]
 
 
-def _reason(x: FloatArray, cues: list[tuple[str, str]], i: int, n: int) -> str:
-    """A short human-readable why, from the line's strongest cue or its shape."""
-    f = dict(zip(LINE_FEATURE_NAMES, x.tolist(), strict=True))
+def _reason(x: Sequence[float], cues: list[tuple[str, str]], i: int, n: int) -> str:
+    """A short human-readable why, from the line's strongest cue or its shape (``x``: its
+    row of :data:`LINE_FEATURE_NAMES`)."""
+    f = _NamedRow(x)
     where = "head" if i < n / 3 else ("tail" if i >= 2 * n / 3 else "middle")
     if cues:
         # Prefer the most specific cue: phrases before single words, non-meta before meta.
