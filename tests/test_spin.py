@@ -23,7 +23,6 @@ from pipeline.detectors.spin import (
     _lower_start_rates,
     _match_case,
     _match_lexicon,
-    _opens_sentence,
     _opens_sentences,
     _quantiles,
 )
@@ -41,6 +40,15 @@ from pipeline.training.spinners import (
 from pipeline.training.splits import split_of
 
 from .conftest import seed_text
+
+
+def _opens_sentence(gap: str) -> bool:
+    """The definition the batch's sentence starts follow: the text between two words ends a
+    sentence when it holds a line break, or . ! ? with only spaces, quotes or brackets after."""
+    if "\n" in gap:
+        return True
+    rest = gap.rstrip(" \t\"'“‘(")
+    return bool(rest) and rest[-1] in ".!?…"
 
 
 @pytest.fixture(scope="session")

@@ -123,15 +123,6 @@ _SENTENCE_START_RE = re.compile(
 _TEXT_START_RE = re.compile(r"[ \t\"'“‘(]*([^\W\d_])")
 
 
-def _opens_sentence(gap: str) -> bool:
-    """Whether the text between two words ends a sentence: a line break, or . ! ? with
-    only spaces, quotes or brackets after it."""
-    if "\n" in gap:
-        return True
-    rest = gap.rstrip(" \t\"'“‘(")
-    return bool(rest) and rest[-1] in _SENTENCE_END
-
-
 @dataclass(frozen=True)
 class _Entries:
     """What scoring a match needs of its lexicon entry, per entry (LEXICON's order); the
@@ -1104,9 +1095,10 @@ def _opens_sentences(
     article: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.bool_]:
     """Whether each token ``first`` (of ``article``, whose first token is ``lo``) opens a
-    sentence: :func:`_opens_sentence` of the gap before it, from the class bits of the joined
-    text. Past the openers at the gap's end, a line break or . ! ? ends a sentence; a line
-    break further back (before a dash, a comma ...) is rare and read from the text."""
+    sentence, from the class bits of the joined text: the gap before it holds a line break,
+    or . ! ? with only spaces, quotes or brackets after. Past the openers at the gap's end, a
+    line break or . ! ? ends a sentence; a line break further back (before a dash, a comma
+    ...) is rare and read from the text."""
     opens: npt.NDArray[np.bool_] = first == lo
     inner = np.flatnonzero(~opens)
     token = first.take(inner)
