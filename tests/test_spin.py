@@ -8,8 +8,11 @@ import pickle
 import random
 import re
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from pipeline.config import load_settings
@@ -19,14 +22,15 @@ from pipeline.detectors.spin import (
     SpinDetector,
     _by_length,
     _excerpts,
+    _Index,
+    _lexicon_matches,
     _lower_start_rate,
     _lower_start_rates,
     _match_case,
-    _match_lexicon,
     _opens_sentences,
     _quantiles,
 )
-from pipeline.detectors.spin_lexicon import LEXICON
+from pipeline.detectors.spin_lexicon import LEXICON, LexiconEntry
 from pipeline.model import ReliabilityModel
 from pipeline.runtime_model import load_runtime_model
 from pipeline.text import Document, scan, scan_batch
@@ -40,6 +44,57 @@ from pipeline.training.spinners import (
 from pipeline.training.splits import split_of
 
 from .conftest import seed_text
+
+
+@dataclass(frozen=True)
+class _Match:
+    """A lexicon match as the article-by-article reference finds it."""
+
+    entry: LexiconEntry
+    first: int  # token index
+    last: int  # token index, inclusive
+
+
+def _match_lexicon(
+    lows: Sequence[str],
+    word: Sequence[int] | npt.NDArray[np.int64],
+    adjacent: Sequence[bool] | npt.NDArray[np.bool_],
+    index: _Index,
+    lo: int,
+    hi: int,
+    starts: Sequence[int] | None = None,
+) -> list[_Match]:
+    """The lexicon matching as first written, a token at a time (the batch's
+    :func:`_lexicon_matches` must find the same): non-overlapping lexicon matches among
+    tokens ``lo:hi``, left to right, longest first;
+    token ``i`` is the lower-cased word ``lows[word[i]]``. ``starts``: ascending token indices
+    that include every possible match start (default: every opening word)."""
+    single, multi, openers = index
+    out: list[_Match] = []
+    next_free = lo
+    if starts is None:
+        starts = [i for i in range(lo, hi) if lows[word[i]] in openers]
+    for i in starts:
+        if i < next_free:
+            continue
+        found = None
+        w = lows[word[i]]
+        if i + 1 < hi and adjacent[i]:
+            for e in multi.get((w, lows[word[i + 1]]), ()):
+                k = len(e.spun)
+                if k == 2 or (
+                    i + k <= hi
+                    and tuple(lows[j] for j in word[i : i + k]) == e.spun
+                    and all(adjacent[i : i + k - 1])
+                ):
+                    found = _Match(e, i, i + k - 1)
+                    break
+        if found is None and w in single:
+            found = _Match(single[w], i, i)
+        if found is not None:
+            out.append(found)
+            next_free = found.last + 1
+    return out
 
 
 def _opens_sentence(gap: str) -> bool:
@@ -363,7 +418,8 @@ def test_batch_lexicon_matches_are_the_article_by_article_matches(
     spin_detector: SpinDetector, held_out: list[str]
 ) -> None:
     """The batch's lexicon matches (packed word numbers of each possible start looked up at
-    once, then the left-to-right choice) are :func:`_match_lexicon`'s on each text alone, and
+    once, then the left-to-right choice) are the reference :func:`_match_lexicon`'s on each
+    text alone, and
     whether each opens a sentence is :func:`_opens_sentence` of the gap before it."""
     rng = random.Random(5)
     texts = [seed_text("004"), *held_out]
@@ -375,7 +431,9 @@ def test_batch_lexicon_matches_are_the_article_by_article_matches(
     for i in range(0, len(texts), 64):
         batch = scan_batch(texts[i : i + 64])
         token_low = batch.low.take(batch.word)
-        matches = det._lexicon_matches(batch, token_low, np.ones(len(batch), dtype=np.bool_))
+        matches = _lexicon_matches(
+            det._lexicon, batch, token_low, np.ones(len(batch), dtype=np.bool_)
+        )
         lo = batch.first.take(matches.article)
         opens = _opens_sentences(batch, matches.first, lo, matches.article).tolist()
         got = list(

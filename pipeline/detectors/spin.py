@@ -181,13 +181,6 @@ class _Junctions:
     right: npt.NDArray[np.int64]
 
 
-@dataclass(frozen=True)
-class _Match:
-    entry: LexiconEntry
-    first: int  # token index
-    last: int  # token index, inclusive
-
-
 class SpinDetector(Detector):
     """Spinner-substitution evidence: lexicon matches in context, function-word profile,
     and bigram / word rarity against a reference corpus of clean news."""
@@ -272,11 +265,16 @@ class SpinDetector(Detector):
             if w in vocab
         }
         total = sum(counts.values())
+        lexicon = _lexicon_keys(_first_index())
+        by_entry = np.zeros(len(LEXICON), dtype=np.int64)
+        for i in range(0, len(reference_texts), _BATCH):
+            batch = scan_batch(reference_texts[i : i + _BATCH])
+            every = np.ones(len(batch), dtype=np.bool_)
+            found = _lexicon_matches(lexicon, batch, batch.low.take(batch.word), every)
+            by_entry += np.bincount(found.entry, minlength=len(LEXICON))
         entry_counts: Counter[tuple[str, ...]] = Counter()
-        first = _first_index()
-        for _, lows, adjacent, _ in scans:
-            for m in _match_lexicon(lows, range(len(lows)), adjacent, first, 0, len(lows)):
-                entry_counts[m.entry.spun] += 1
+        for e, n in zip(LEXICON, by_entry.tolist(), strict=True):
+            entry_counts[e.spun] += n
         entry_rates = {e.spun: entry_counts[e.spun] / max(total, 1) for e in LEXICON}
         det = cls(settings, vocab, word_counts, keys, bigram_counts, zipf10, total, entry_rates)
         if synonym_map is not None:
@@ -406,7 +404,7 @@ class SpinDetector(Detector):
         # The lexicon matches of all articles of enough words, and the word pairs their
         # originals would make at their junctions.
         long_enough = np.array(sizes, dtype=np.int64) >= _MIN_WORDS
-        matches = self._lexicon_matches(batch, token_low, long_enough)
+        matches = _lexicon_matches(self._lexicon, batch, token_low, long_enough)
         junctions = self._junctions(batch, matches, ids)
         # The reference counts of every pair of neighbouring tokens (those across two
         # articles are never used; only adjacent pairs are read: the collocation rate, the
@@ -524,56 +522,6 @@ class SpinDetector(Detector):
             np.log((c12 + k * self._p.take(right)) / (self._left.take(left) + k)) - logp
         )
         return pmi
-
-    def _lexicon_matches(
-        self,
-        batch: ScanBatch,
-        token_low: npt.NDArray[np.int64],
-        long_enough: npt.NDArray[np.bool_],
-    ) -> _Matches:
-        """The matches :func:`_match_lexicon` finds in each article of ``long_enough``, found
-        for the whole batch at once: at each token that may open a wording, its next words
-        (while adjacent) as the numbers of :class:`_LexiconKeys`, the first two, three, ...
-        looked up among the wordings' in one sorted search, the longest found winning (else
-        the token's single-word entry); then, left to right, a match that starts inside the
-        one kept before it is dropped. ``token_low``: each token's lower-cased word."""
-        lex = self._lexicon
-        number = _numbers(lex.numbers, batch)
-        adjacent = batch.adjacent
-        at = np.flatnonzero(lex.starts.take(number).take(token_low))
-        opener = number.take(token_low.take(at))
-        entry = lex.single.take(opener)
-        length = (entry >= 0).astype(np.int64)
-        longer = np.flatnonzero(lex.opens.take(opener) & adjacent.take(at))
-        start = at.take(longer)
-        key = opener.take(longer) | (number.take(token_low.take(start + 1)) << lex.bits)
-        known = lex.pairs.take(key)
-        longer, start, key = longer[known], start[known], key[known]
-        if len(longer):
-            prefixes = [key]
-            linked = np.ones(len(start), dtype=np.bool_)
-            for k in range(2, lex.longest):  # word k joins while the words stay adjacent
-                # and are lexicon words (the last token of the batch is adjacent to nothing:
-                # clipping reads it); past them the key is -1, which no wording has
-                word_k = number.take(token_low.take(start + k, mode="clip"))
-                linked &= adjacent.take(start + k - 1, mode="clip") & (word_k > 0)
-                key = np.where(linked, key | (word_k << (lex.bits * k)), -1)
-                prefixes.append(key)
-            stacked = np.concatenate(prefixes)
-            pos = np.minimum(np.searchsorted(lex.keys, stacked), len(lex.keys) - 1)
-            hit = (lex.keys.take(pos) == stacked).reshape(len(prefixes), len(start))
-            found = np.flatnonzero(hit.any(axis=0))
-            rows = (len(prefixes) - 1 - np.argmax(hit[::-1], axis=0)).take(found)  # longest
-            entry[longer[found]] = lex.entries.take(pos.reshape(hit.shape)[rows, found])
-            length[longer[found]] = rows + 2
-        hits = np.flatnonzero(length)
-        first = at.take(hits)
-        last = first + length.take(hits) - 1
-        article = batch.article.take(first)
-        keep = np.flatnonzero(_leftmost(first, last) & long_enough.take(article))
-        return _Matches(
-            first.take(keep), last.take(keep), entry.take(hits).take(keep), article.take(keep)
-        )
 
     def _junctions(
         self, batch: ScanBatch, matches: _Matches, ids: npt.NDArray[np.int64]
@@ -911,46 +859,6 @@ def _first_index() -> _Index:
     return single, multi, frozenset(single) | frozenset(k[0] for k in multi)
 
 
-def _match_lexicon(
-    lows: Sequence[str],
-    word: Sequence[int] | npt.NDArray[np.int64],
-    adjacent: Sequence[bool] | npt.NDArray[np.bool_],
-    index: _Index,
-    lo: int,
-    hi: int,
-    starts: Sequence[int] | None = None,
-) -> list[_Match]:
-    """Non-overlapping lexicon matches among tokens ``lo:hi``, left to right, longest first;
-    token ``i`` is the lower-cased word ``lows[word[i]]``. ``starts``: ascending token indices
-    that include every possible match start (default: every opening word)."""
-    single, multi, openers = index
-    out: list[_Match] = []
-    next_free = lo
-    if starts is None:
-        starts = [i for i in range(lo, hi) if lows[word[i]] in openers]
-    for i in starts:
-        if i < next_free:
-            continue
-        found = None
-        w = lows[word[i]]
-        if i + 1 < hi and adjacent[i]:
-            for e in multi.get((w, lows[word[i + 1]]), ()):
-                k = len(e.spun)
-                if k == 2 or (
-                    i + k <= hi
-                    and tuple(lows[j] for j in word[i : i + k]) == e.spun
-                    and all(adjacent[i : i + k - 1])
-                ):
-                    found = _Match(e, i, i + k - 1)
-                    break
-        if found is None and w in single:
-            found = _Match(single[w], i, i)
-        if found is not None:
-            out.append(found)
-            next_free = found.last + 1
-    return out
-
-
 def _lower_start_rates(batch: ScanBatch) -> list[float]:
     """:func:`_lower_start_rate` of each text of a batch, from the class bits of the joined
     text (the line break before each text stands for the text start). A letter opens a
@@ -1023,10 +931,61 @@ def _numbers(numbers: dict[str, int], batch: ScanBatch, missing: int = 0) -> npt
     return out
 
 
+def _lexicon_matches(
+    lex: _LexiconKeys,
+    batch: ScanBatch,
+    token_low: npt.NDArray[np.int64],
+    long_enough: npt.NDArray[np.bool_],
+) -> _Matches:
+    """The lexicon matches in each article of ``long_enough`` (non-overlapping, left to
+    right, longest first; ``lex``: :func:`_lexicon_keys`), for the whole batch at once: at
+    each token that may open a wording, its next words (while adjacent) as the numbers of
+    :class:`_LexiconKeys`, the first two, three, ... looked up among the wordings' in one
+    sorted search, the longest found winning (else the token's single-word entry); then,
+    left to right, a match that starts inside the one kept before it is dropped.
+    ``token_low``: each token's lower-cased word. Scoring and the build's reference counts
+    both use it."""
+    number = _numbers(lex.numbers, batch)
+    adjacent = batch.adjacent
+    at = np.flatnonzero(lex.starts.take(number).take(token_low))
+    opener = number.take(token_low.take(at))
+    entry = lex.single.take(opener)
+    length = (entry >= 0).astype(np.int64)
+    longer = np.flatnonzero(lex.opens.take(opener) & adjacent.take(at))
+    start = at.take(longer)
+    key = opener.take(longer) | (number.take(token_low.take(start + 1)) << lex.bits)
+    known = lex.pairs.take(key)
+    longer, start, key = longer[known], start[known], key[known]
+    if len(longer):
+        prefixes = [key]
+        linked = np.ones(len(start), dtype=np.bool_)
+        for k in range(2, lex.longest):  # word k joins while the words stay adjacent
+            # and are lexicon words (the last token of the batch is adjacent to nothing:
+            # clipping reads it); past them the key is -1, which no wording has
+            word_k = number.take(token_low.take(start + k, mode="clip"))
+            linked &= adjacent.take(start + k - 1, mode="clip") & (word_k > 0)
+            key = np.where(linked, key | (word_k << (lex.bits * k)), -1)
+            prefixes.append(key)
+        stacked = np.concatenate(prefixes)
+        pos = np.minimum(np.searchsorted(lex.keys, stacked), len(lex.keys) - 1)
+        hit = (lex.keys.take(pos) == stacked).reshape(len(prefixes), len(start))
+        found = np.flatnonzero(hit.any(axis=0))
+        rows = (len(prefixes) - 1 - np.argmax(hit[::-1], axis=0)).take(found)  # longest
+        entry[longer[found]] = lex.entries.take(pos.reshape(hit.shape)[rows, found])
+        length[longer[found]] = rows + 2
+    hits = np.flatnonzero(length)
+    first = at.take(hits)
+    last = first + length.take(hits) - 1
+    article = batch.article.take(first)
+    keep = np.flatnonzero(_leftmost(first, last) & long_enough.take(article))
+    return _Matches(
+        first.take(keep), last.take(keep), entry.take(hits).take(keep), article.take(keep)
+    )
+
+
 def _lexicon_keys(index: _Index) -> _LexiconKeys:
-    """:class:`_LexiconKeys` of the lexicon, keeping :func:`_match_lexicon`'s choices: of
-    several longer entries with one wording the first (as ``index`` lists them), of several
-    single-word ones the last."""
+    """:class:`_LexiconKeys` of the lexicon: of several longer entries with one wording the
+    first (as ``index`` lists them), of several single-word ones the last."""
     single, multi, _ = index
     place = {id(e): k for k, e in enumerate(LEXICON)}
     numbers: dict[str, int] = {}
