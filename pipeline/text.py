@@ -9,11 +9,13 @@ last line's end.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import count
-from typing import NamedTuple
+from itertools import accumulate, compress, count, pairwise, repeat
+from operator import add
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +31,11 @@ UNICODE_WORD_RE = re.compile(r"[^\W_]++(?:['’\-][^\W_]++)*+")
 ASCII_WORD_RE = re.compile(r"[A-Za-z0-9]++(?:['’\-][A-Za-z0-9]++)*+")
 _WORD_CHAR_RE = re.compile(r"[^\W_]")
 _WORD_CHARS: dict[int, bool] = {}  # non-ASCII code point -> is a word character
-_SHORT = 4  # scan_batch: words of up to 4 ASCII characters are numbered without their strings
+_SHORT = 4  # scan_batch: words of up to 4 ASCII characters are numbered in their keys' order
+_KEYED = 14  # scan_batch: ASCII words of up to 14 characters are told apart by integer keys
+# scan_batch's keys: each character of an ASCII word as a 6-bit symbol, in code point order.
+WORD_SYMBOLS = "'-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_KEPT = np.array([(1 << 8 * n) - 1 for n in range(9)], dtype=np.uint64)  # the first n bytes
 _GAP_WALK = 8  # scan_batch: gaps up to this long are checked character by character
 
 
@@ -66,7 +72,7 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     start: int
     end: int
@@ -85,9 +91,23 @@ class Token(NamedTuple):
         return self.text.lower().replace("’", "'")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paragraph(Span):
     lines: tuple[Span, ...]
+
+
+_Spanlike = TypeVar("_Spanlike", bound=Span)
+
+
+def _build(cls: type[_Spanlike], n: int, **columns: Iterable[Any]) -> list[_Spanlike]:
+    """``n`` instances of ``cls`` (:class:`Span` or :class:`Paragraph`), field by field
+    from ``columns``: each field set through its slot by one C-level map, rather than by
+    ``__init__``, which a frozen dataclass makes pay an ``object.__setattr__`` call per field
+    (an article's lines and paragraphs are made for every article scored)."""
+    made: list[_Spanlike] = list(map(object.__new__, repeat(cls, n)))
+    for name, values in columns.items():
+        deque(map(getattr(cls, name).__set__, made, values), maxlen=0)
+    return made
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
@@ -141,20 +161,29 @@ def char_class(point: int) -> int:
     return bits | (LOWER if ch.islower() else 0)
 
 
-_ASCII_CLASSES = np.array([*map(char_class, range(128)), 0], dtype=np.uint16)
+# Per byte value: the class bits of the ASCII code points (above 127: overwritten, see below).
+_ASCII_CLASSES = np.array([*map(char_class, range(128)), *[0] * 128], dtype=np.uint16)
 _CLASSES: dict[int, int] = {}  # non-ASCII code point -> class bits (few distinct in news)
 
 
 def char_classes(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint16]:
     """Class bits of each code point."""
-    classes: npt.NDArray[np.uint16] = _ASCII_CLASSES.take(codes, mode="clip")  # > 127: 0
+    return _classes_and_wide(codes)[0]
+
+
+def _classes_and_wide(
+    codes: npt.NDArray[np.uint32],
+) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.int64]]:
+    """:func:`char_classes`, and where the code points above 127 are."""
+    # Indexed by each code point's low byte (an unchecked look-up: faster than a clipped one).
+    classes: npt.NDArray[np.uint16] = _ASCII_CLASSES.take(codes.astype(np.uint8))
     wide = np.flatnonzero(codes > 127)
     if len(wide):
         points = codes[wide].tolist()
         for point in set(points).difference(_CLASSES):
             _CLASSES[point] = char_class(point)
         classes[wide] = list(map(_CLASSES.__getitem__, points))
-    return classes
+    return classes, wide
 
 
 @dataclass
@@ -213,18 +242,74 @@ def _adjacent(
     return adjacent
 
 
+def _symbols(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint8]:
+    """Each code point's place in :data:`WORD_SYMBOLS` where it is one of them (anything
+    elsewhere), and 8 bytes of padding: a few byte-wide passes rather than a table look-up."""
+    symbols = np.zeros(len(codes) + 8, dtype=np.uint8)
+    d = codes.astype(np.uint8) - np.uint8(ord("'"))  # ' - 0-9 A-Z a-z: 0 6 9-18 26-51 58-83
+    s = symbols[: len(codes)]
+    np.subtract(d, (d > 5).view(np.uint8) * np.uint8(5), out=s)
+    s -= (d > 8).view(np.uint8) * np.uint8(2)
+    s -= (d > 25).view(np.uint8) * np.uint8(7)
+    s -= (d > 57).view(np.uint8) * np.uint8(6)
+    return symbols
+
+
+def _symbol_keys(
+    symbols: npt.NDArray[np.uint8], at: npt.NDArray[np.int64], length: npt.NDArray[np.int64]
+) -> npt.NDArray[np.uint64]:
+    """The key of ``length`` (up to 8) word characters at each of ``at`` (``symbols``: see
+    :func:`_symbols`): character ``j`` as bits ``6 j`` to ``6 j + 5``, 0 past the end. One
+    unaligned 8-byte read each, then three steps that close the gaps between the symbols."""
+    windows: npt.NDArray[np.uint64] = np.ndarray(
+        (len(symbols) - 7,), dtype="<u8", buffer=symbols, strides=(1,)
+    )
+    k = windows[at] & _KEPT.take(length)
+    k = (k & np.uint64(0x003F003F003F003F)) | ((k >> np.uint64(2)) & np.uint64(0x0FC00FC00FC00FC0))
+    k = (k & np.uint64(0x00000FFF00000FFF)) | ((k >> np.uint64(4)) & np.uint64(0x00FFF00000FFF000))
+    return (k & np.uint64(0xFFFFFF)) | ((k >> np.uint64(8)) & np.uint64(0xFFFFFF000000))
+
+
+def _rank(
+    keys: npt.NDArray[np.uint64], room: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Equal ``keys`` (below ``2 ** room``) numbered in key order: each key's number and each
+    number's first place in ``keys``. One sort of each key packed with its place (numpy sorts
+    integers many times faster than it argsorts them), np.unique where they do not fit."""
+    bits = max(len(keys) - 1, 0).bit_length()
+    if bits + room > 64:
+        _, first, number = np.unique(keys, return_index=True, return_inverse=True)
+        return number.reshape(-1).astype(np.int64), first.astype(np.int64)
+    packed = (keys << np.uint64(bits)) | np.arange(len(keys), dtype=np.uint64)
+    packed.sort()
+    place = (packed & np.uint64((1 << bits) - 1)).astype(np.int64)
+    key = packed >> np.uint64(bits)
+    new = np.ones(len(packed), dtype=np.bool_)
+    new[1:] = key[1:] != key[:-1]
+    number = np.empty(len(packed), dtype=np.int64)
+    number[place] = np.cumsum(new) - 1
+    return number, place[new]
+
+
 def scan_batch(texts: Sequence[str]) -> ScanBatch:
     r"""The tokens of :func:`pipeline.text.scan` for many texts: the same words, lower-cased
     words and adjacencies, and offsets in place of gaps, computed over the texts joined by line
     breaks with a few numpy passes over their code points (a token is a run of ``[^\W_]``
     characters, with single ``'’-`` between runs, as WORD_RE matches them; two tokens are
-    adjacent when only ``str.isspace`` characters but no line break lie between them) and one
-    ``str.split``. A text's tokens do not depend on the others: the line break between two
-    texts keeps any word, adjacency or sentence start from crossing it."""
+    adjacent when only ``str.isspace`` characters but no line break lie between them). A
+    text's tokens do not depend on the others: the line break between two texts keeps any
+    word, adjacency or sentence start from crossing it.
+
+    Distinct words are numbered in the order of their first token, except words of up to
+    ``_SHORT`` ASCII characters, which come after all others in the order of their keys
+    (length, then characters from the last). ASCII words of up to ``_KEYED`` characters (all
+    but a few tokens of news) are told apart by integer keys of 7 characters
+    (:func:`_symbol_keys`; a word never ends with ``'`` or ``-``, symbols 0 and 1, so the
+    0 past its end is not a character); only the others are compared as strings."""
     joined = "\n" + "\n".join(texts) + "\n"
     offsets = np.cumsum([1, *(len(t) + 1 for t in texts)], dtype=np.int64)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    classes = char_classes(codes)
+    classes, wide = _classes_and_wide(codes)
     alnum = (classes & ALNUM) != 0
     inword = alnum.copy()
     inword[1:-1] |= ((classes[1:-1] & JOIN) != 0) & alnum[:-2] & alnum[2:]
@@ -233,54 +318,68 @@ def scan_batch(texts: Sequence[str]) -> ScanBatch:
     edges = np.flatnonzero(inword[1:] != inword[:-1]) + 1
     starts, ends = np.ascontiguousarray(edges[0::2]), np.ascontiguousarray(edges[1::2])
     adjacent = _adjacent(classes, starts, ends)
-    # Each token's distinct word. Short ASCII words (half the tokens of news) are numbered
-    # by their code points packed into one integer, sorted; the others by one dict operation
-    # each on their strings, cut out by one str.split (no string of a short word is made).
+    n = len(starts)
     lengths = ends - starts
-    short = np.flatnonzero(lengths <= _SHORT)
-    if len(short) >= 1 << 27:  # positions would not fit beside the keys: all by strings
-        short = short[:0]
-    first_char, length = starts.take(short), lengths.take(short)
-    keys = length << 28
-    wide_char = np.zeros(len(short), dtype=np.bool_)
-    for j in range(_SHORT):  # character j (0 past the end) in bits 7 j to 7 j + 6
-        char = np.where(length > j, codes.take(first_char + j, mode="clip"), 0).astype(np.int64)
-        wide_char |= char > 127
-        keys |= char << (7 * j)
-    short, keys = short[~wide_char], keys[~wide_char]
-    first_char, length = first_char[~wide_char], length[~wide_char]
-    packed = (keys << 27) | np.arange(len(keys))  # < 2 ** 58: each key, then its token
-    packed.sort()
-    new = np.ones(len(packed), dtype=np.bool_)
-    new[1:] = (packed[1:] >> 27) != (packed[:-1] >> 27)
-    short_word = np.empty(len(packed), dtype=np.int64)
-    order = packed & ((1 << 27) - 1)
-    short_word[order] = np.cumsum(new) - 1
-    firsts = short[order[new]]  # each short word's first token
-    spans = zip(starts[firsts].tolist(), ends[firsts].tolist(), strict=True)
-    short_words = [joined[s:e] for s, e in spans]
-    masked = np.where(inword, codes, np.uint32(32))
-    for j in range(_SHORT):
-        masked[first_char[length > j] + j] = 32
-    written = masked.tobytes().decode("utf-32-le").split()
-    is_long = np.ones(len(starts), dtype=np.bool_)
-    is_long[short] = False
-    long = np.flatnonzero(is_long)
-    if len(written) != len(long):
-        raise AssertionError("scan_batch: words and word boundaries disagree")
+    # Keyed tokens: ASCII (no code point above 127 inside), at most _KEYED characters.
+    keyed = lengths <= _KEYED
+    if len(wide):
+        holder = np.searchsorted(ends, wide, side="right")  # the first token ending after
+        inside = holder < n
+        holder, wide = holder[inside], wide[inside]
+        keyed[holder[starts.take(holder) <= wide]] = False
+    symbols = _symbols(codes)
+    # Words of up to 7 characters: one key each; the longer ones: a key of their first 7
+    # characters and one of the rest, numbered, then each pair of numbers numbered.
+    one = np.flatnonzero(keyed & (lengths <= 7))
+    length = lengths.take(one)
+    number, firsts = _rank(_symbol_keys(symbols, starts.take(one), length), 42)
+    is_short = length <= _SHORT
+    n_short = int(number[is_short].max()) + 1 if is_short.any() else 0  # they sort first
+    two = np.flatnonzero(keyed & (lengths > 7))
+    at, seven = starts.take(two), np.full(len(two), 7, dtype=np.int64)
+    head, _ = _rank(_symbol_keys(symbols, at, seven), 42)
+    tail, _ = _rank(_symbol_keys(symbols, at + 7, lengths.take(two) - 7), 42)
+    room = int(tail.max(initial=0)).bit_length()
+    pairs = (head.astype(np.uint64) << np.uint64(room)) | tail.astype(np.uint64)
+    number_two, firsts_two = _rank(pairs, room + int(head.max(initial=0)).bit_length())
+    # The other tokens by their strings.
+    is_string = ~keyed
+    strings = np.flatnonzero(is_string)
+    cut = zip(starts.take(strings).tolist(), ends.take(strings).tolist(), strict=True)
     index: dict[str, int] = {}
-    seen = np.fromiter(map(index.setdefault, written, count()), np.int64, len(written))
-    dense = np.empty(len(written), dtype=np.int64)
-    dense[np.fromiter(index.values(), np.int64, len(index))] = np.arange(len(index))
-    word = np.empty(len(starts), dtype=np.int64)
-    word[long] = dense.take(seen)
-    word[short] = short_word + len(index)
-    distinct = [*index, *short_words]
+    seen = np.fromiter(
+        map(index.setdefault, [joined[s:e] for s, e in cut], count()), np.int64, len(strings)
+    )
+    # The words other than short ones numbered in the order of their first tokens.
+    is_first = np.zeros(n + 1, dtype=np.bool_)
+    is_first[one.take(firsts[n_short:])] = True
+    is_first[two.take(firsts_two)] = True
+    is_first[strings.take(np.fromiter(index.values(), np.int64, len(index)))] = True
+    rank = np.cumsum(is_first) - 1
+    n_long = int(rank[-1]) + 1
+    numbered = rank.take(one.take(firsts))  # each number's word
+    numbered[:n_short] = np.arange(n_long, n_long + n_short)
+    word = np.empty(n, dtype=np.int64)
+    word[one] = numbered.take(number)
+    word[two] = rank.take(two.take(firsts_two)).take(number_two)
+    word[strings] = rank.take(strings.take(seen))
+    # The distinct words, cut from one string of them all (each followed by a line break).
+    in_order = np.concatenate([np.flatnonzero(is_first), one.take(firsts[:n_short])])
+    size = lengths.take(in_order) + 1
+    put = np.cumsum(size) - size  # where each word goes
+    chars = codes.take(np.arange(int(size.sum())) + np.repeat(starts.take(in_order) - put, size))
+    chars[put + size - 1] = ord("\n")
+    listed = chars.tobytes().decode("utf-32-le", "surrogatepass")
+    distinct = listed.split("\n")[:-1]
     # Each word lowered alone, as scan lowers them (see there).
-    lows = "\n".join(distinct).lower().replace("’", "'").split("\n") if distinct else []
-    low_words = list(dict.fromkeys(lows))  # the lower-cased words are hashed once, here
+    lows = listed.lower().replace("’", "'").split("\n")[:-1]
+    seen_low: dict[str, int] = {}  # each lower-cased word is hashed once, here
+    low_seen = np.fromiter(map(seen_low.setdefault, lows, count()), np.int64, len(lows))
+    is_new = np.zeros(len(lows), dtype=np.bool_)
+    is_new[low_seen] = True
+    low = (np.cumsum(is_new) - 1).take(low_seen)
+    low_words = list(seen_low)
     low_index = dict(zip(low_words, count()))
-    low = np.fromiter(map(low_index.__getitem__, lows), np.int64, len(lows))
     first = np.searchsorted(starts, offsets).astype(np.int64)
     base = np.repeat(offsets[:-1], np.diff(first))
     return ScanBatch(
@@ -318,37 +417,48 @@ def scan(text: str) -> tuple[list[str], list[str], list[bool], list[str]]:
     return found, lows, batch.adjacent[: max(len(word) - 1, 0)].tolist(), gaps
 
 
+class _Lines(NamedTuple):
+    """Each line's start, end and text (see :func:`split_lines`), and which are not blank."""
+
+    start: list[int]
+    end: list[int]
+    text: list[str]
+    filled: list[int]  # the lines that are not blank (to ``str.strip``), in order
+
+
+def _lines(text: str) -> _Lines:
+    """:func:`split_lines` as columns: one ``str.split`` and C-level maps, no Python loop."""
+    raw = text.split("\n")
+    if len(raw) > 1 and not raw[-1]:
+        raw.pop()  # a final terminator does not open an empty line
+    # Line i starts after the lines before it and their i breaks.
+    starts = list(map(add, accumulate(map(len, raw[:-1]), initial=0), count()))
+    parts = [p[:-1] if p.endswith("\r") else p for p in raw] if "\r" in text else raw
+    ends = list(map(add, starts, map(len, parts)))
+    return _Lines(starts, ends, parts, list(compress(count(), map(str.strip, parts))))
+
+
 def split_lines(text: str) -> list[Span]:
     """Every line, blank ones included, without its ``\\n`` / ``\\r\\n`` terminator."""
-    spans: list[Span] = []
-    pos = 0
-    n = len(text)
-    while pos <= n:
-        nl = text.find("\n", pos)
-        end = n if nl < 0 else nl
-        content_end = end - 1 if end > pos and text[end - 1] == "\r" else end
-        spans.append(Span(pos, content_end, text[pos:content_end]))
-        if nl < 0:
-            break
-        pos = nl + 1
-    if spans and spans[-1].start == n and n > 0:
-        spans.pop()  # a final terminator does not open an empty line
-    return spans
+    lines = _lines(text)
+    return _build(Span, len(lines.text), start=lines.start, end=lines.end, text=lines.text)
+
+
+def _paragraphs(text: str, lines: list[Span], filled: list[int]) -> list[Paragraph]:
+    """The paragraphs of ``text`` made of ``lines``, its non-blank lines (``filled``: their
+    places among all its lines): each a run of consecutive ones."""
+    opens = [k for k, (a, b) in enumerate(pairwise([-2, *filled])) if b != a + 1]
+    runs = [tuple(lines[a:b]) for a, b in pairwise([*opens, len(lines)])]
+    starts = [run[0].start for run in runs]
+    ends = [run[-1].end for run in runs]
+    texts = [text[a:b] for a, b in zip(starts, ends, strict=True)]
+    return _build(Paragraph, len(runs), start=starts, end=ends, text=texts, lines=runs)
 
 
 def split_paragraphs(text: str, lines: list[Span]) -> list[Paragraph]:
     """Group the non-blank ``lines`` of ``text`` into paragraphs separated by blank lines."""
-    paragraphs: list[Paragraph] = []
-    run: list[Span] = []
-    for line in [*lines, None]:
-        if line is not None and line.text.strip():
-            run.append(line)
-            continue
-        if run:
-            start, end = run[0].start, run[-1].end
-            paragraphs.append(Paragraph(start, end, text[start:end], tuple(run)))
-            run = []
-    return paragraphs
+    filled = [i for i, line in enumerate(lines) if line.text.strip()]
+    return _paragraphs(text, [lines[i] for i in filled], filled)
 
 
 class Document:
@@ -357,19 +467,36 @@ class Document:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._found: _Lines | None = None
+
+    def _line_columns(self) -> _Lines:
+        """:func:`_lines` of the text, once (no cached_property: it takes a lock)."""
+        if self._found is None:
+            self._found = _lines(self.text)
+        return self._found
 
     @cached_property
     def lines(self) -> list[Span]:
-        return split_lines(self.text)
+        found = self._line_columns()
+        return _build(Span, len(found.text), start=found.start, end=found.end, text=found.text)
 
     @cached_property
     def content_lines(self) -> list[Span]:
         """Non-blank lines, in order."""
-        return [line for line in self.lines if line.text.strip()]
+        found = self._line_columns()
+        if "lines" in self.__dict__:
+            return [self.lines[i] for i in found.filled]
+        return _build(
+            Span,
+            len(found.filled),
+            start=[found.start[i] for i in found.filled],
+            end=[found.end[i] for i in found.filled],
+            text=[found.text[i] for i in found.filled],
+        )
 
     @cached_property
     def paragraphs(self) -> list[Paragraph]:
-        return split_paragraphs(self.text, self.lines)
+        return _paragraphs(self.text, self.content_lines, self._line_columns().filled)
 
     @cached_property
     def paragraph_words(self) -> list[list[str]]:
@@ -385,6 +512,89 @@ class Document:
         return [findall(lowered, p.start, p.end) for p in self.paragraphs]
 
 
+_LINE_WALK = 8  # split_batch_lines: leading spaces up to this many are walked one at a time
+
+
+@dataclass
+class LineBatch:
+    """:attr:`Document.lines` and :attr:`Document.paragraphs` of every text of a scan, as
+    arrays (see :func:`split_batch_lines`): lines text after text, paragraphs likewise.
+    Line ``i`` of the batch is ``texts[doc[i]][start[i]:end[i]]``; the lines of text ``a``
+    are ``first[a]:first[a + 1]``, its paragraphs ``paragraph_first[a]:...[a + 1]``."""
+
+    first: npt.NDArray[np.int64]  # (texts + 1,) each text's first line
+    doc: npt.NDArray[np.int64]  # per line: its text
+    at: npt.NDArray[np.int64]  # ... its start in the scan's joined text
+    start: npt.NDArray[np.int64]  # ... its start in its text
+    end: npt.NDArray[np.int64]  # ... its end (exclusive, without a closing \r)
+    text_at: npt.NDArray[np.int64]  # ... its first character that is no space, joined (or its end)
+    filled: npt.NDArray[np.bool_]  # ... not blank (some character ``str.strip`` keeps)
+    paragraph_first: npt.NDArray[np.int64]  # (texts + 1,) each text's first paragraph
+    first_line: npt.NDArray[np.int64]  # per paragraph: its first line
+    last_line: npt.NDArray[np.int64]  # ... its last line
+
+    def paragraph_doc(self) -> npt.NDArray[np.int64]:
+        """Each paragraph's text."""
+        return self.doc.take(self.first_line)
+
+    def paragraph_spans(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Each paragraph's start and end in its text."""
+        return self.start.take(self.first_line), self.end.take(self.last_line)
+
+
+def split_batch_lines(scan: ScanBatch) -> LineBatch:
+    r""":func:`split_lines` and :func:`split_paragraphs` of every text of ``scan`` at once,
+    from its code points and classes rather than Span objects: lines are the runs between
+    ``\n`` of the joined text (which opens and ends with one, and puts one between texts),
+    less a closing ``\r``, but for the empty run after a text's final ``\n``; a line is blank
+    when all its characters are spaces (``str.isspace``, what ``str.strip`` strips)."""
+    codes, classes, offsets = scan.codes, scan.classes, scan.offsets
+    breaks = np.flatnonzero(codes == 10)
+    begin, stop = breaks[:-1] + 1, breaks[1:]
+    if not len(scan):  # the joined text of no texts is two line breaks: no line between
+        begin, stop = begin[:0], stop[:0]
+    doc = np.searchsorted(offsets, begin, side="right") - 1
+    # The run after a text's final \n is no line (but the one line of an empty text is).
+    keep = (begin != offsets.take(doc + 1) - 1) | (begin == offsets.take(doc))
+    begin, stop, doc = begin[keep], stop[keep], doc[keep]
+    end = stop - ((codes.take(stop - 1) == 13) & (stop > begin))
+    # Each line's first character that is no space, or its end (a blank line).
+    text_at = begin.copy()
+    walking = np.flatnonzero((begin < stop) & ((classes.take(begin) & SPACE) != 0))
+    for _ in range(_LINE_WALK):
+        if not len(walking):
+            break
+        text_at[walking] += 1
+        at = text_at.take(walking)
+        walking = walking[(at < stop.take(walking)) & ((classes.take(at) & SPACE) != 0)]
+    for i in walking.tolist():  # long runs of leading spaces
+        rest = np.flatnonzero((classes[text_at[i] : stop[i]] & SPACE) == 0)
+        text_at[i] = text_at[i] + rest[0] if len(rest) else stop[i]
+    filled = text_at < stop
+    first = np.searchsorted(doc, np.arange(len(offsets))).astype(np.int64)
+    opens_text = np.zeros(len(begin), dtype=np.bool_)
+    opens_text[first[:-1][first[:-1] < len(begin)]] = True
+    before = np.ones(len(begin), dtype=np.bool_)  # the line before is blank or in another text
+    before[1:] = ~filled[:-1]
+    before |= opens_text
+    after = np.ones(len(begin), dtype=np.bool_)  # ... the line after
+    after[:-1] = ~filled[1:] | opens_text[1:]
+    first_line = np.flatnonzero(filled & before)
+    base = offsets.take(doc)
+    return LineBatch(
+        first,
+        doc,
+        begin,
+        begin - base,
+        end - base,
+        text_at,
+        filled,
+        np.searchsorted(doc.take(first_line), np.arange(len(offsets))).astype(np.int64),
+        first_line,
+        np.flatnonzero(filled & after),
+    )
+
+
 class DocumentBatch(list[Document]):
     """Documents analysed together (:func:`pipeline.runtime_model.analyze_batch`): what is
     computed over the whole batch is computed once for every detector that reads it."""
@@ -394,9 +604,22 @@ class DocumentBatch(list[Document]):
         """:func:`scan_batch` of the documents' texts (do not mutate)."""
         return scan_batch([doc.text for doc in self])
 
+    @cached_property
+    def lines(self) -> LineBatch:
+        """:func:`split_batch_lines` of the documents' scan (do not mutate)."""
+        return split_batch_lines(self.scanned)
+
 
 def scanned(docs: Sequence[Document]) -> ScanBatch:
     """The :func:`scan_batch` of ``docs``: shared when they are a :class:`DocumentBatch`."""
     if isinstance(docs, DocumentBatch):
         return docs.scanned
     return scan_batch([doc.text for doc in docs])
+
+
+def batch_lines(docs: Sequence[Document]) -> LineBatch:
+    """The :func:`split_batch_lines` of ``docs``: shared when they are a
+    :class:`DocumentBatch`."""
+    if isinstance(docs, DocumentBatch):
+        return docs.lines
+    return split_batch_lines(scanned(docs))
