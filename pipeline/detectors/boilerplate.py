@@ -15,7 +15,8 @@ Detection analyses a batch of articles at once (:meth:`BoilerplateDetector.detec
 the line features of all their lines come from one pass over the joined lines (their tokens cut
 from the batch's scan, :attr:`pipeline.text.DocumentBatch.scanned`, shared with the other
 detectors, and looked up in a table learnt once; character and token counts summed per line by
-numpy; the per-line reference is :func:`_line_raw`), page context and stage-2 features are
+numpy; the per-line reference is ``_line_raw`` in tests/test_boilerplate.py, which checks
+the batch path against it), page context and stage-2 features are
 numpy columns over all pages, and only what depends on a page's place in a BLAS product is done
 page by page. Every value is bit for bit what one page alone gets (the floats the model was
 trained on).
@@ -31,7 +32,7 @@ import math
 import re
 import string
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, count, pairwise, repeat
 from typing import Any, ClassVar
@@ -263,11 +264,6 @@ CREDIT_RE = re.compile(
 _SAMPLE = 200
 
 
-_NO_CUES = [0.0] * len(CUE_KINDS)
-# A word (as str.split cuts) starting with a capital, and a letter, in ASCII text; each led
-# by a character class so that re skips ahead.
-_ASCII_CAP_WORD_RE = re.compile(r"[A-Z](?<!\S[A-Z])")
-_ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
 EMPTY_CELL_RE = re.compile(r"\|\s*(?=\|)")
 _COMMENT_HEADER_ENDS = ("said,", "said:", "says:", "wrote:", "says", "said", "writes:", "replied:")
 _TRAILING = "\"'”’)]»*"
@@ -282,7 +278,7 @@ _INFORMAL_WORDS = frozenset(
 )
 INFORMAL_MARK_RE = re.compile(r"!!|\?\?|\?!|:-?\)|;\)|:\(|:[dp]|\.\.\.", re.I)
 
-# Per-line features computed by :func:`_line_raw` (before page context).
+# Per-line features computed by :func:`_lines_raw` (before page context).
 _RAW_NAMES: tuple[str, ...] = (
     "log_chars",
     "log_words",
@@ -437,153 +433,6 @@ def line_cues(text: str, tokens: Sequence[str]) -> list[tuple[str, str]]:
     return found
 
 
-_ASCII_LETTERS = string.ascii_letters.encode()
-_ASCII_UPPER = string.ascii_uppercase.encode()
-_ASCII_DIGITS = string.digits.encode()
-
-
-def _char_counts(text: str) -> tuple[int, int, int]:
-    """Letters, upper-case letters and digits in ``text``; ASCII text (most lines) by
-    bytes.translate, ~15x faster than a str.isalpha pass and the same counts."""
-    if text.isascii():
-        b = text.encode()
-        n = len(b)
-        return (
-            n - len(b.translate(None, _ASCII_LETTERS)),
-            n - len(b.translate(None, _ASCII_UPPER)),
-            n - len(b.translate(None, _ASCII_DIGITS)),
-        )
-    return (
-        sum(map(str.isalpha, text)),
-        sum(map(str.isupper, text)),
-        sum(map(str.isdigit, text)),
-    )
-
-
-def _line_raw(text: str) -> tuple[list[float], list[tuple[str, str]]]:
-    """Features of one line on its own, and the cues it contains (for reasons). The
-    comment-shape ones come last (see :data:`_COMMENT_NAMES`; :func:`page_features` adds
-    the page-level one)."""
-    s = text.strip()
-    n_chars = len(s)
-    # Ratios and word statistics of a long line come from its first _SAMPLE characters:
-    # exact counts add nothing there, and this bounds the cost per line.
-    head = s[:_SAMPLE]
-    toks = words(head)
-    n_words = len(toks) if n_chars <= _SAMPLE else round(len(toks) * n_chars / len(head))
-    n_toks = len(toks)
-    stop = sum(map(STOPWORDS.__contains__, toks))
-    stop_density = stop / n_toks if n_toks else 0.0
-    core = s.rstrip(_TRAILING)
-    last = core[-1:] if core else ""
-    ends_terminal = last in _TERMINAL and not core.endswith("...")
-    n_head = len(head)
-    letters, uppers, digits = _char_counts(head)
-    symbols = n_head - letters - digits - head.count(" ")
-    raw_words = head.split()
-    ascii_head = head.isascii()
-    if ascii_head:  # the same counts by regex (str.split and \s agree on whitespace)
-        caps = len(_ASCII_CAP_WORD_RE.findall(head))
-        letter = _ASCII_LETTER_RE.search(head)
-        starts_lower = letter is not None and letter.group().islower()
-    else:
-        caps = sum([w[:1].isupper() for w in raw_words])
-        starts_lower = next((c for c in head if c.isalpha()), "").islower()
-    has_digit = digits > 0
-    tokset = set(toks)
-    maybe_date = has_digit and (not _MONTH_WORDS.isdisjoint(tokset) or "/" in head or "-" in head)
-    maybe_time = has_digit and (":" in head or "am" in tokset or "pm" in tokset or ".m." in head)
-    cues = line_cues(head, toks)
-    kinds = {k for _, k in cues}
-    short = n_words <= 8
-    name_only = (
-        2 <= n_words <= 4
-        and stop == 0
-        and caps == len(raw_words)
-        and last.isalpha()
-        and not has_digit
-    )
-    # Small word sets: count only the words present (most lines have none of them).
-    pronouns = sum(map(toks.count, _FIRST_PERSON.intersection(tokset)))
-    has_date = maybe_date and DATE_RE.search(head) is not None
-    pipes = s.count("|")
-    empty_cells = len(EMPTY_CELL_RE.findall(s)) if pipes > 1 else 0
-    has_time = bool(TIME_RE.search(head)) if maybe_time else False
-    comment_header = n_words <= 12 and (
-        s.endswith(_COMMENT_HEADER_ENDS)
-        or (has_date and (has_time or " at " in s or bool(COMMENT_HEADER_RE.match(s))))
-        or bool(COMMENT_MARK_RE.search(s))
-    )
-    inv_chars = 1.0 / n_head if n_head else 0.0
-    informal = not _INFORMAL_WORDS.isdisjoint(tokset) or bool(INFORMAL_MARK_RE.search(head))
-    inv_toks = 1.0 / n_toks if n_toks else 0.0
-    if kinds:
-        cue_flags = [1.0 if k in kinds else 0.0 for k in CUE_KINDS]
-        short_flags = cue_flags if short else _NO_CUES
-    else:
-        cue_flags = short_flags = _NO_CUES
-    has_url = (
-        "http" in head
-        or "www." in head
-        or ".com" in head
-        or ".org" in head
-        or ".net" in head
-        or ".htm" in head
-        or ".co.uk" in head
-    ) and URL_RE.search(head) is not None
-    at = "@" in head
-    ends_paren = s.endswith(")")
-    # 1.0 if ... else 0.0 rather than float(...): the same values, no call.
-    feats = [
-        math.log1p(n_chars),
-        math.log1p(n_words),
-        1.0 if n_words <= 2 else 0.0,
-        1.0 if 3 <= n_words <= 5 else 0.0,
-        1.0 if 6 <= n_words <= 10 else 0.0,
-        1.0 if 11 <= n_words <= 20 else 0.0,
-        1.0 if n_words > 20 else 0.0,
-        stop_density,
-        1.0 if n_words > 0 and stop == 0 else 0.0,
-        1.0 if ends_terminal else 0.0,
-        1.0 if last == ":" else 0.0,
-        1.0 if s.endswith(("...", "…")) else 0.0,
-        1.0 if last in "?!" else 0.0,
-        1.0 if ends_paren else 0.0,
-        caps / len(raw_words) if raw_words else 0.0,
-        uppers / letters if letters else 0.0,
-        1.0 if starts_lower else 0.0,
-        digits * inv_chars,
-        symbols * inv_chars,
-        pipes / max(1, len(raw_words)),
-        math.log1p(pipes),
-        empty_cells / pipes if pipes else 0.0,
-        1.0 if comment_header else 0.0,
-        1.0 if has_url else 0.0,
-        1.0 if at and HANDLE_RE.search(head) is not None else 0.0,
-        1.0 if at and EMAIL_RE.search(head) is not None else 0.0,
-        1.0 if has_date else 0.0,
-        1.0 if has_time else 0.0,
-        1.0 if BYLINE_RE.match(s) is not None else 0.0,
-        1.0 if name_only else 0.0,
-        1.0 if has_digit and n_words <= 12 and COUNTER_RE.search(head) is not None else 0.0,
-        1.0 if n_words <= 7 and has_date else 0.0,
-        1.0
-        if (ends_paren or "copyright" in s.lower()) and CREDIT_RE.search(s) is not None
-        else 0.0,
-        1.0 if s[:1] in _BULLETS and s else 0.0,
-        1.0 if s.startswith("(") and ends_paren else 0.0,
-        pronouns / n_toks if n_toks else 0.0,
-        1.0 if '"' in s or "“" in s or "”" in s else 0.0,
-        *cue_flags,
-        *short_flags,
-        sum(map(toks.count, _SINGULAR.intersection(tokset))) * inv_toks,
-        sum(map(toks.count, _SECOND.intersection(tokset))) * inv_toks,
-        1.0 if " i " in head or head.startswith("i ") else 0.0,
-        1.0 if informal else 0.0,
-    ]
-    return feats, cues
-
-
 # -- the line features of many lines at once ------------------------------------------------
 # Per-token facts as 8-bit count fields of one uint64 (a head of _SAMPLE characters has at
 # most 100 tokens: no field overflows), summed per line by one np.add.reduceat.
@@ -601,22 +450,28 @@ _IS_SPACE, _IS_LOWER, _WIDE_CASED = 1, 2, 4
 # INFORMAL_MARK_RE matches only where one of these pairs of characters starts ("d" and "p"
 # ignoring case): where a character class bit says the first is.
 _MARK_START = 8
+# What DATE_RE needs (see _date_shaped): "/", "." or "-" (its third form is digits and two of
+# them), a digit (str.isdigit: every \d is one) and the characters that re matches to an
+# ASCII letter ignoring case (a month name spelt with them is no month word).
+_IS_SEP, _IS_DIGIT, _RE_FOLDS = 16, 32, 64
 _MARK_PAIRS = ("!!", "??", "?!", ":-", ":)", ";)", ":(", ":d", ":D", ":p", ":P", "..")
 _MARK_KEYS = np.array(sorted(ord(p[0]) << 32 | ord(p[1]) for p in _MARK_PAIRS), dtype=np.int64)
 _TOKENS_MAX = 200_000  # distinct tokens remembered per process (then forgotten, relearnt)
-# "copyright" in s.lower() only where s has "yr" in some case: str.lower maps no character
-# but ASCII letters to a single ASCII letter (U+0130 lowers to "i̇", U+212A to "k").
-_YR = ("yr", "yR", "Yr", "YR")
 # BYLINE_RE can only match at one of these (no other character matches them ignoring case).
 _BYLINE_FIRST = frozenset("bpwafBPWAF")
 # COMMENT_MARK_RE can only match at one of these, or in a line with "(" ("İ" and "ı" match
 # "i" ignoring case).
 _MARK_FIRST = frozenset("rRlLiIİı")
-_BULLET_CHARS = frozenset(_BULLETS)
 _URL_HINTS = ("http", "www.", ".com", ".org", ".net", ".htm", ".co.uk")
 # Tokens a line needs for a URL hint to be in it (a hint's letters are in one token: "http"
 # or "www" inside it, "com", "org", "net", "htm" starting it, "co" itself) or " i " ("i").
 _M_URL, _M_I = 1, 2
+# A token with a month word between its "-" / "'" (DATE_RE's month names stand between word
+# boundaries: a token, its first or its last part).
+_M_MONTH = 4
+# The token ends the left word (starts the right word) of a cue phrase pair: its row of
+# _TokenTable.ends (.begins) is not zero.
+_M_ENDS, _M_BEGINS = 8, 16
 
 
 def _marks(token: str) -> int:
@@ -626,7 +481,11 @@ def _marks(token: str) -> int:
         or token.startswith(("com", "org", "net", "htm"))
         or token == "co"
     )
-    return url * _M_URL | (token == "i") * _M_I
+    month = token in _MONTH_WORDS or (
+        ("-" in token or "'" in token)
+        and not _MONTH_WORDS.isdisjoint(token.replace("'", "-").split("-"))
+    )
+    return url * _M_URL | (token == "i") * _M_I | month * _M_MONTH
 
 
 def _cue_pairs() -> tuple[list[tuple[str, str]], frozenset[str], frozenset[str]]:
@@ -808,25 +667,99 @@ class _TokenTable:
         self.rows.update(zip(new, range(first, size), strict=True))
         self.words.extend(new)
         n = len(new)
+        # Most tokens are in none of the small word sets: their facts, cue kinds, cue-word
+        # flags and marks are set for the few that are (_WORD_FACTS), found by one set
+        # intersection; the substring tests of _marks and the pair tests are searches in
+        # the tokens joined (each token between line breaks), not calls per token.
         facts = np.full(n, 1 << _T_TOKEN, dtype=np.uint64)
-        for members, shift in _FACT_SETS:
-            facts |= np.fromiter(map(members.__contains__, new), np.uint64, n) << np.uint64(shift)
+        kinds = np.zeros(n, dtype=np.uint8)
+        marks = np.zeros(n, dtype=np.uint8)
+        hits = list(_WORD_FACT_KEYS.intersection(new))
+        where = np.fromiter(map(self.rows.__getitem__, hits), np.intp, len(hits)) - first
+        info = np.fromiter(map(_WORD_FACTS.__getitem__, hits), np.int64, len(hits))
+        for j, (_, shift) in enumerate(_FACT_SETS):
+            facts[where] |= ((info >> j) & 1).astype(np.uint64) << np.uint64(shift)
+        kinds[where] = (info >> _K_SHIFT).astype(np.uint8)
+        marks[where] = (info >> _MARK_SHIFT).astype(np.uint8)
+        self.cue[first:size] = False
+        self.cue[first + where] = (info >> (_K_SHIFT + 8)) & 1 > 0
         self.facts[first:size] = facts
-        self.kinds[first:size] = np.fromiter(map(_WORD_KINDS.get, new, repeat(0)), np.uint8, n)
-        self.cue[first:size] = np.fromiter(map(_CUE_WORDS.__contains__, new), np.bool_, n)
-        self.marks[first:size] = np.fromiter(map(_marks, new), np.uint8, n)
-        # (Most tokens end no left word and start no right word of a pair: zero rows.)
+        self.kinds[first:size] = kinds
+        blob = "\n" + "\n".join(new) + "\n"
+        starts = np.zeros(n, dtype=np.intp)  # where each token starts in blob
+        lengths = np.fromiter(map(len, new), np.intp, n)
+        np.cumsum(lengths[:-1] + 1, out=starts[1:])
+        starts += 1
+
+        def having(needle: str, at: int = 0) -> NDArray[np.intp]:
+            """The tokens with ``needle`` in them (``at``: where a match starts in it)."""
+            found: list[int] = []
+            pos = blob.find(needle)
+            while pos >= 0:
+                found.append(pos + at)
+                pos = blob.find(needle, pos + 1)
+            return np.searchsorted(starts, found, "right") - 1
+
+        url = [having(hint) for hint in ("http", "www")]
+        url += [having("\n" + hint, 1) for hint in _URL_STARTS]
+        marks[np.concatenate(url)] |= _M_URL
+        self.marks[first:size] = marks
+        for j in np.union1d(having("-"), having("'")).tolist():
+            self.marks[first + j] |= _marks(new[j]) & _M_MONTH
+        # The pairs: tokens ending with two characters that end a left word (starting with
+        # one or two that start a right word), by their code points.
+        codes = np.frombuffer(blob.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = codes.astype(np.int64)
+        ends = starts + lengths
+        two = lengths >= 2
+        tail = codes[ends - 2] << 32 | codes[ends - 1]
+        head = codes[starts] << 32 | codes[starts + 1]
         self.ends[first:size] = 0
         self.begins[first:size] = 0
-        for j, token in enumerate(new):
-            if token[-2:] in _LEFT_TAILS and token.endswith(_LEFT_WORDS):
-                self.ends[first + j] = _pair_bits(token, right=False)
-            if (token[:2] in _RIGHT_HEADS or token[:1] in _RIGHT_HEADS) and token.startswith(
-                _RIGHT_WORDS
-            ):
-                self.begins[first + j] = _pair_bits(token, right=True)
+        for j in np.flatnonzero(two & np.isin(tail, _LEFT_TAIL_KEYS)).tolist():
+            if new[j].endswith(_LEFT_WORDS):
+                self.ends[first + j] = _pair_bits(new[j], right=False)
+                self.marks[first + j] |= _M_ENDS
+        maybe = (two & np.isin(head, _RIGHT_HEAD_KEYS)) | np.isin(codes[starts], _RIGHT_HEAD_KEYS)
+        for j in np.flatnonzero(maybe).tolist():
+            if new[j].startswith(_RIGHT_WORDS):
+                self.begins[first + j] = _pair_bits(new[j], right=True)
+                self.marks[first + j] |= _M_BEGINS
 
 
+def _keys(strings: frozenset[str]) -> NDArray[np.int64]:
+    """Each string of one or two characters as an integer key (the code points of two, the
+    code point of one), sorted."""
+    keys = [ord(t[0]) << 32 | ord(t[1]) if len(t) == 2 else ord(t) for t in strings]
+    return np.array(sorted(keys), dtype=np.int64)
+
+
+def _word_facts() -> dict[str, int]:
+    """Token -> whether it is in each word set of :data:`_FACT_SETS` (bit ``j``: set ``j``),
+    its cue kind bits (from bit ``_K_SHIFT``), whether it is a cue word (bit
+    ``_K_SHIFT + 8``) and, for the tokens whose :func:`_marks` no substring test finds
+    ("co", "i", the month words), their marks (from bit ``_MARK_SHIFT``): for the tokens
+    that have any of them."""
+    found: dict[str, int] = {}
+    for j, (members, _) in enumerate(_FACT_SETS):
+        for word in members:
+            found[word] = found.get(word, 0) | 1 << j
+    for word, bits in _WORD_KINDS.items():
+        found[word] = found.get(word, 0) | bits << _K_SHIFT
+    for word in _CUE_WORDS:
+        found[word] = found.get(word, 0) | 1 << (_K_SHIFT + 8)
+    for word in ("co", "i", *_MONTH_WORDS):
+        found[word] = found.get(word, 0) | _marks(word) << _MARK_SHIFT
+    return found
+
+
+_K_SHIFT = 8
+_MARK_SHIFT = _K_SHIFT + 9
+_URL_STARTS = ("com", "org", "net", "htm")
+_WORD_FACTS = _word_facts()
+_WORD_FACT_KEYS = frozenset(_WORD_FACTS)
+_LEFT_TAIL_KEYS = _keys(_LEFT_TAILS)
+_RIGHT_HEAD_KEYS = _keys(_RIGHT_HEADS)
 _TOKEN_TABLE = _TokenTable()
 
 
@@ -841,11 +774,15 @@ def _char_facts(char: str) -> tuple[int, int]:
     )
     cased = not char.isascii() and char.lower() != char
     starts_mark = any(pair[0] == char for pair in _MARK_PAIRS)
+    folds = not char.isascii() and any(re.fullmatch(a, char, re.I) for a in string.ascii_lowercase)
     return counted, (
         char.isspace() * _IS_SPACE
         | char.islower() * _IS_LOWER
         | cased * _WIDE_CASED
         | starts_mark * _MARK_START
+        | (char in "/.-") * _IS_SEP
+        | char.isdigit() * _IS_DIGIT
+        | folds * _RE_FOLDS
     )
 
 
@@ -880,6 +817,58 @@ def _field(packed: NDArray[np.uint64], shift: int) -> NDArray[np.intp]:
     return out
 
 
+def _codes(chars: Iterable[str]) -> NDArray[np.uint32]:
+    return np.array(sorted(map(ord, chars)), dtype=np.uint32)
+
+
+_TRAILING_CODES = _codes(_TRAILING)
+# An empty core ends with "", which _TERMINAL and "?!" contain: a code past every character.
+_NO_CHAR = 0x110000
+_TERMINAL_CODES = np.array([*_codes(_TERMINAL), _NO_CHAR], dtype=np.uint32)
+_QE_CODES = np.array([*_codes("?!"), _NO_CHAR], dtype=np.uint32)
+_BULLET_CODES = _codes(_BULLETS)
+_QUOTE_CODES = _codes('"“”')
+_MARK_FIRST_CODES = _codes(_MARK_FIRST)
+_BYLINE_FIRST_CODES = _codes(_BYLINE_FIRST)
+
+
+def _lines_with_codes(
+    codes: NDArray[np.uint32],
+    chars: NDArray[np.uint32],
+    line_at: NDArray[np.intp],
+    n_chars: NDArray[np.intp],
+) -> NDArray[np.bool_]:
+    """Whether each line (``n_chars[k]`` code points from ``line_at[k]`` in ``codes``)
+    has one of ``chars`` in it."""
+    found = codes == chars[0]
+    for char in chars[1:]:
+        found |= codes == char
+    at = np.flatnonzero(found)
+    line = np.searchsorted(line_at, at, "right") - 1
+    inside = (line >= 0) & (at < (line_at + n_chars)[np.maximum(line, 0)])
+    out = np.zeros(len(line_at), dtype=np.bool_)
+    out[line[inside]] = True
+    return out
+
+
+def _date_shaped(
+    klass: NDArray[np.uint8],
+    sep_at: NDArray[np.intp],
+    folds: NDArray[np.intp],
+    starts: NDArray[np.intp],
+    n: int,
+) -> NDArray[np.bool_]:
+    """The lines of the joined heads (line ``k`` from ``starts[k]``; ``klass``: their class
+    bits, ``sep_at``: where "/", "." or "-" are) where DATE_RE may match without a month word
+    among the tokens: with a digit, one such character, one or two digits, another and a digit
+    (its third form), or with a character that re matches to an ASCII letter (``folds``)."""
+    dsd = sep_at[(klass[sep_at - 1] & klass[sep_at + 1] & _IS_DIGIT) > 0]
+    two = dsd[np.isin(dsd + 2, dsd) | np.isin(dsd + 3, dsd)]
+    out = np.zeros(n, dtype=np.bool_)
+    out[np.searchsorted(starts, np.concatenate([two, folds]), "right") - 1] = True
+    return out
+
+
 def _lines_with(joined: str, needle: str, starts: list[int]) -> list[int]:
     """The lines of ``joined`` (line ``k`` starts at ``starts[k]``) that contain ``needle``
     (which holds no line break), in order."""
@@ -894,25 +883,53 @@ def _lines_with(joined: str, needle: str, starts: list[int]) -> list[int]:
     return out
 
 
+def _lines_with_word_part(
+    scan: ScanBatch, part: str, line_at: NDArray[np.intp], n_chars: NDArray[np.intp]
+) -> set[int]:
+    """The lines (line ``k``: ``n_chars[k]`` characters from ``line_at[k]`` in ``scan``'s
+    joined text) where ``part`` (lower-case ASCII letters) is in the line lower-cased: those
+    with a scanned word whose lower-cased form has it. (A run of letters lies in one word;
+    str.lower maps no character but an ASCII letter to a single ASCII letter, U+0130 lowers
+    to "i" and a combining dot, U+212A to "k".) The batch's distinct words are searched at
+    once; most batches have none."""
+    words = scan.low_words
+    blob = "\n".join(words)
+    pos = blob.find(part)
+    if pos < 0:
+        return set()
+    hits: list[int] = []
+    while pos >= 0:
+        hits.append(pos)
+        pos = blob.find(part, pos + 1)
+    word_starts = np.zeros(len(words), dtype=np.intp)
+    np.cumsum(np.fromiter(map(len, words[:-1]), np.intp, len(words) - 1) + 1, out=word_starts[1:])
+    has = np.zeros(len(words), dtype=np.bool_)
+    has[np.searchsorted(word_starts, hits, "right") - 1] = True
+    at = scan.at[np.flatnonzero(has[scan.low][scan.word])]  # (per distinct word, then token)
+    line = np.searchsorted(line_at, at, "right") - 1
+    inside = (line >= 0) & (at < line_at[np.maximum(line, 0)] + n_chars[np.maximum(line, 0)])
+    return set(line[inside].tolist())
+
+
 def _token_rows(
     heads: list[str],
     n_head: NDArray[np.intp],
     scan: ScanBatch,
-    head_at: NDArray[np.intp] | None,
+    head_at: NDArray[np.intp],
     slow: list[int],
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """The token table rows of each head's tokens (:func:`words` of it), every line's led by
     row 0 (its break), and where each line's break is.
 
     The tokens are the scanned words that lie in the head (``head_at``: where each head
-    starts in ``scan``'s joined text; ``None``: ``scan`` is of the heads themselves): the
+    starts in ``scan``'s joined text): the
     same words, lower-cased alone rather than with the head, which changes nothing where
     str.lower changes no character but ASCII letters (:data:`_WIDE_CASED`; ``slow`` lines
     are cut by :func:`words` alone). A word that the head's end cuts is the head's last
     token, its cut part lower-cased."""
     n = len(heads)
     at = scan.at  # (ascending; the heads are too, and do not overlap)
-    words_at = scan.offsets[:-1] if head_at is None else head_at
+    words_at = head_at
     head_end = words_at + n_head
     lo = np.searchsorted(at, words_at)  # each head's tokens are lo:hi
     hi = np.searchsorted(at, head_end)
@@ -928,16 +945,18 @@ def _token_rows(
     ids = np.flatnonzero(used)
     strings = list(map(scan.low_words.__getitem__, ids.tolist()))
     cut: list[int] = []
-    if head_at is not None and len(at):  # (the heads themselves cut no word)
+    if len(at):
         last = np.maximum(hi - 1, 0)
         ends = at[last] + (scan.end[last] - scan.start[last])
         cut_lines = np.flatnonzero((per_line > 0) & (ends > head_end))
         cut = (first[cut_lines] + per_line[cut_lines] - 1).tolist()
-        for k, j in zip(cut_lines.tolist(), cut, strict=True):
-            part = words(heads[k][int(at[sel[j]] - words_at[k]) :])
-            if len(part) != 1:
-                raise AssertionError(f"boilerplate: a cut word gave {part!r}")
-            strings.extend(part)
+        # The cut part of a word is one word (words() of it) once a "'" or "-" that ends it is
+        # dropped: its characters lower-case alone (the line is not slow), runs of word
+        # characters joined by single "'", "’" or "-".
+        offsets = (at[sel[cut]] - words_at[cut_lines]).tolist()
+        for k, off in zip(cut_lines.tolist(), offsets, strict=True):
+            part = heads[k][off:].lower().replace("’", "'")
+            strings.append(part[:-1] if part[-1] in "'-" else part)
     slow_words = [words(heads[k]) for k in slow]
     for found in slow_words:
         strings.extend(found)
@@ -962,15 +981,18 @@ def _token_rows(
 def _lines_raw(
     lines: Sequence[str], source: tuple[ScanBatch, NDArray[np.intp]] | None = None
 ) -> tuple[FloatArray, _LineCues]:
-    """:func:`_line_raw` of many lines: one row each (the same floats), and their cues.
+    """The features of each line on its own (:data:`_RAW_NAMES`, then the comment-shape ones
+    but the page-level one: :func:`page_features` adds that), one row each, and their cues;
+    any lines, line breaks inside them too. The per-line definition they are checked against
+    is ``_line_raw`` in tests/test_boilerplate.py.
 
     ``source``: the scanned texts the lines are cut from and where each line starts in the
-    scan's joined text (the scan is shared with other detectors); without it, the lines'
-    heads are scanned here. Token and character counts of all lines come from one pass
+    scan's joined text (the scan is shared with other detectors); without it, the stripped
+    lines are scanned here. Token and character counts of all lines come from one pass
     over their tokens and their joined heads (tokens looked up in a table learnt once,
-    counts summed per line by np.add.reduceat); what is rare is searched in the joined
-    text, and only the lines that have it (or that the per-line code would test) are looked
-    at one by one."""
+    counts summed per line by np.add.reduceat); first and last characters and quotes from
+    the scan's code points; what is rare is searched in the joined text, and only the lines
+    that have it (or that the per-line code would test) are looked at one by one."""
     n = len(lines)
     if n == 0:
         return np.zeros((0, _N_RAW + len(_COMMENT_NAMES) - 1)), _LineCues.of([])
@@ -980,10 +1002,6 @@ def _lines_raw(
     n_head = np.minimum(n_chars, _SAMPLE)
     # Line k of `joined` is "\n" + heads[k], from starts[k] (its line break) on.
     joined = "\n" + "\n".join(heads)
-    if joined.count("\n") != n:  # a line with a line break inside (not from a Document)
-        raw_rows = [_line_raw(line) for line in lines]
-        matrix = np.array([r for r, _ in raw_rows], dtype=np.float64)
-        return matrix, _LineCues.of([c for _, c in raw_rows])
     starts_a = np.zeros(n, dtype=np.intp)
     np.cumsum(n_head[:-1] + 1, out=starts_a[1:])
     starts = starts_a.tolist()
@@ -1015,13 +1033,16 @@ def _lines_raw(
     # Tokens: words() of each head, cut from the scanned words of the texts the lines are in
     # (or of the heads themselves), looked up in the token table.
     if source is None:
-        scan, head_at = scan_batch(heads), None
+        scan = scan_batch(stripped)
+        head_at = scan.offsets[:-1].astype(np.intp)
     else:
         scan = source[0]
         leads = np.fromiter(map(str.find, lines, [s[:1] for s in stripped]), np.intp, n)
         head_at = source[1] + leads
-    wide = np.flatnonzero(klass & _WIDE_CASED)
+    odd = np.flatnonzero(klass & (_WIDE_CASED | _RE_FOLDS))
+    wide = odd[(klass[odd] & _WIDE_CASED) > 0]
     slow = sorted(set((np.searchsorted(starts_a, wide, "right") - 1).tolist()))
+    folds = odd[(klass[odd] & _RE_FOLDS) > 0]
     table = _TOKEN_TABLE
     rows, breaks = _token_rows(heads, n_head, scan, head_at, slow)
     per_line = np.add.reduceat(table.facts.take(rows), breaks)
@@ -1031,9 +1052,12 @@ def _lines_raw(
     has_ampm = _field(per_line, _T_AMPM) > 0
     informal = _field(per_line, _T_INFORMAL) > 0
     kind_bits = np.bitwise_or.reduceat(table.kinds.take(rows), breaks)
-    # Lines where a cue phrase may be: their cues are found one line at a time.
-    pair = (table.ends.take(rows[:-1], axis=0) & table.begins.take(rows[1:], axis=0)).any(axis=1)
-    phrase_lines = set((np.searchsorted(breaks, np.flatnonzero(pair), "right") - 1).tolist())
+    # Lines where a cue phrase may be: their cues are found one line at a time. (Tokens that
+    # end no left word or start no right word of a pair are told by their marks.)
+    row_marks = table.marks.take(rows)
+    maybe = np.flatnonzero(row_marks[:-1] & (row_marks[1:] >> 1) & _M_ENDS)
+    pair = (table.ends[rows[maybe]] & table.begins[rows[maybe + 1]]).any(axis=1)
+    phrase_lines = set((np.searchsorted(breaks, maybe[pair], "right") - 1).tolist())
 
     n_words = np.where(
         n_chars <= _SAMPLE, n_toks, np.rint(n_toks * n_chars / np.maximum(n_head, 1))
@@ -1054,14 +1078,9 @@ def _lines_raw(
         pipes[k] = s.count("|")
         if pipes[k] > 1:
             empty_cells[k] = len(EMPTY_CELL_RE.findall(s))
-    copyright_ = {
-        k
-        for yr in _YR
-        for k in _lines_with(full, yr, full_starts)
-        if "copyright" in stripped[k].lower()
-    }
+    copyright_ = _lines_with_word_part(scan, "copyright", head_at, n_chars)
     at_lines = set(_lines_with(joined, "@", starts))
-    marks = np.bitwise_or.reduceat(table.marks.take(rows), breaks)
+    marks = np.bitwise_or.reduceat(row_marks, breaks)
     url_lines = [
         k
         for k in np.flatnonzero(marks & _M_URL).tolist()
@@ -1072,7 +1091,9 @@ def _lines_raw(
         for k in np.flatnonzero(marks & _M_I).tolist()
         if " i " in heads[k] or heads[k].startswith("i ")
     ]
-    mark_at = np.flatnonzero(klass[: len(points) - 1] & _MARK_START)
+    marked_at = np.flatnonzero(klass[: len(points) - 1] & (_MARK_START | _IS_SEP))
+    mark_at = marked_at[(klass[marked_at] & _MARK_START) > 0]
+    sep_at = marked_at[(klass[marked_at] & _IS_SEP) > 0]
     pair_keys = points[mark_at].astype(np.int64) << 32 | points[mark_at + 1]
     mark_at = mark_at[np.isin(pair_keys, _MARK_KEYS)]
     informal_mark = [
@@ -1098,42 +1119,57 @@ def _lines_raw(
         found = {kind for _, kind in line_cue}
         kinds.extend(1.0 if kind in found else 0.0 for kind in CUE_KINDS)
 
-    # What every line is tested for, by one map over the lines each (the same str tests),
-    # and the patterns, searched only in the lines that can match (those the per-line code
-    # would search).
-    def each(test: Any, values: list[str], arg: Any) -> NDArray[np.bool_]:
-        return np.fromiter(map(test, values, repeat(arg)), np.bool_, n)
-
+    # The patterns, searched only in the lines that can match (those the per-line code would
+    # search, or fewer where a necessary condition is checked first: _date_shaped).
     def marked(found: list[int]) -> NDArray[np.bool_]:
         out = np.zeros(n, dtype=np.bool_)
         out[found] = True
         return out
 
-    cores = list(map(str.rstrip, stripped, repeat(_TRAILING)))
-    lasts = [core[-1:] for core in cores]
-    firsts = [s[:1] for s in stripped]
-    ends_paren = each(str.endswith, stripped, ")")
-    ends_terminal = np.fromiter(map(_TERMINAL.__contains__, lasts), np.bool_, n) & ~each(
-        str.endswith, cores, "..."
+    # The first and last characters of the lines, and the last one before the trailing
+    # _TRAILING ones ("the core's"), from the scan's code points (the stripped line ``k`` is
+    # codes[head_at[k] : head_at[k] + n_chars[k]]).
+    codes = scan.codes
+    first_code = codes[head_at]
+    end = head_at + n_chars
+    last_code = codes[end - 1]
+    pos = end - 1  # where each core ends (inclusive); before head_at: an empty core
+    active = np.flatnonzero(np.isin(last_code, _TRAILING_CODES))
+    while len(active):
+        pos[active] -= 1
+        active = active[
+            (pos[active] >= head_at[active]) & np.isin(codes[pos[active]], _TRAILING_CODES)
+        ]
+    core_len = pos - head_at + 1
+    core_last = np.where(core_len > 0, codes[pos], _NO_CHAR)
+    dot = np.uint32(ord("."))
+    core_dots = (core_len >= 3) & (codes[pos] == dot) & (codes[pos - 1] == dot)
+    core_dots &= codes[pos - 2] == dot
+    ends_paren = last_code == ord(")")
+    ends_terminal = np.isin(core_last, _TERMINAL_CODES) & ~core_dots
+    ends_colon = core_last == ord(":")
+    ends_qe = np.isin(core_last, _QE_CODES)
+    name_alpha = (_char_tables(codes[pos])[0] >> np.uint64(_C_ALPHA)) & np.uint64(1) > 0
+    name_alpha &= core_len > 0
+    starts_bullet = np.isin(first_code, _BULLET_CODES)
+    in_parens = (first_code == ord("(")) & ends_paren
+    ends_ellipsis = (last_code == ord("…")) | (
+        (n_chars >= 3) & (last_code == dot) & (codes[end - 2] == dot) & (codes[end - 3] == dot)
     )
-    ends_colon = np.fromiter(map(":".__eq__, lasts), np.bool_, n)
-    ends_qe = np.fromiter(map("?!".__contains__, lasts), np.bool_, n)
-    name_alpha = np.fromiter(map(str.isalpha, lasts), np.bool_, n)
-    starts_bullet = np.fromiter(map(_BULLET_CHARS.__contains__, firsts), np.bool_, n)
-    in_parens = np.fromiter(map("(".__eq__, firsts), np.bool_, n) & ends_paren
-    has_quote = each(str.__contains__, stripped, '"')
-    has_quote |= each(str.__contains__, stripped, "“") | each(str.__contains__, stripped, "”")
+    has_quote = _lines_with_codes(codes, _QUOTE_CODES, head_at, n_chars)
+    maybe_date &= (marks & _M_MONTH > 0) | _date_shaped(klass, sep_at, folds, starts_a, n)
     dated = [k for k in np.flatnonzero(maybe_date).tolist() if DATE_RE.search(heads[k])]
     timed = [k for k in np.flatnonzero(maybe_time).tolist() if TIME_RE.search(heads[k])]
     has_date, has_time = marked(dated), marked(timed)
     short = np.flatnonzero(n_words <= 12).tolist()
     date_set, time_set = set(dated), set(timed)
+    mark_first = np.isin(first_code, _MARK_FIRST_CODES).tolist()
     headers = [
         k
         for k in short
         if (s := stripped[k]).endswith(_COMMENT_HEADER_ENDS)
         or (k in date_set and (k in time_set or " at " in s or COMMENT_HEADER_RE.match(s)))
-        or ((firsts[k] in _MARK_FIRST or "(" in s) and COMMENT_MARK_RE.search(s))
+        or ((mark_first[k] or "(" in s) and COMMENT_MARK_RE.search(s))
     ]
     digit_list = has_digit.tolist()
     counters = [k for k in short if digit_list[k] and COUNTER_RE.search(heads[k])]
@@ -1141,7 +1177,7 @@ def _lines_raw(
     columns_flags = (
         ends_terminal,
         ends_colon,
-        each(str.endswith, stripped, ("...", "…")),
+        ends_ellipsis,
         ends_qe,
         ends_paren,
         marked(headers),
@@ -1153,8 +1189,8 @@ def _lines_raw(
         marked(
             [
                 k
-                for k, first in enumerate(firsts)
-                if first in _BYLINE_FIRST and BYLINE_RE.match(stripped[k])
+                for k in np.flatnonzero(np.isin(first_code, _BYLINE_FIRST_CODES)).tolist()
+                if BYLINE_RE.match(stripped[k])
             ]
         ),
         (n_words >= 2) & (n_words <= 4) & name_alpha,  # (and the counts below)
@@ -1370,6 +1406,9 @@ def _same_in_page(values: list[str], page_of: NDArray[np.intp]) -> NDArray[np.in
     return out
 
 
+_NONE, _ONE = repeat(None), repeat(1)
+
+
 def _pages(
     pages: Sequence[Sequence[str]], source: tuple[ScanBatch, NDArray[np.intp]] | None = None
 ) -> _Pages:
@@ -1385,13 +1424,9 @@ def _pages(
         return _Pages(empty, _LineCues.of([]), np.zeros(0), np.zeros(0, dtype=bool), bounds)
     all_lines = list(chain.from_iterable(pages))
     raw, cues = _lines_raw(all_lines, source)
-    first_words: list[str] = []
-    last_words: list[str] = []
-    for line in all_lines:
-        head = line.split(None, 1)  # the first and last words, without splitting all
-        first_words.append(head[0].lower() if head else "")
-        tail = line.rsplit(None, 1)
-        last_words.append(tail[-1].lower() if tail else "")
+    # The first and last words, without splitting all.
+    first_words = [p[0].lower() if p else "" for p in map(str.split, all_lines, _NONE, _ONE)]
+    last_words = [p[-1].lower() if p else "" for p in map(str.rsplit, all_lines, _NONE, _ONE)]
     lay = _Layout.of(bounds)
     i, n, page_of, starts = lay.i, lay.n, lay.page_of, lay.starts
     last = n - 1
@@ -1652,8 +1687,19 @@ class BinnedLogit:
         product per page, as for that page alone (OpenBLAS's arithmetic for a row depends on
         its place in the product: the last ``rows % 4`` rows are summed apart); the binned
         part and the bias are row by row."""
+        # The linear columns of all rows are gathered once, column-major (as x[:, lin] is):
+        # a page's rows of them are the page's own gathered copy but for the column stride.
+        # OpenBLAS's column-major gemv reads the stride only where it sums the last
+        # rows % 4 rows of a matrix of 1, 2 or 3 rows (unrolled when the stride is the row
+        # count): such pages are gathered alone (test_boilerplate checks the bits).
+        xl = x[:, self.lin]
+        w = self.w_lin
         with single_threaded_blas():
-            parts = [x[a:b][:, self.lin] @ self.w_lin for a, b in pairwise(bounds) if b > a]
+            parts = [
+                xl[a:b] @ w if b - a >= 4 else x[a:b][:, self.lin] @ w
+                for a, b in pairwise(bounds)
+                if b > a
+            ]
         z: FloatArray = np.concatenate(parts) if parts else np.zeros(0)
         if len(self.cont):
             # (With no binned columns their sum is 0.0, and adding it before the bias changes
@@ -1711,16 +1757,6 @@ class BinnedLogit:
 def _sigmoid(z: FloatArray) -> FloatArray:
     out: FloatArray = 1.0 / (1.0 + np.exp(-np.minimum(np.maximum(z, -30.0), 30.0)))
     return out
-
-
-class _NamedRow:
-    """A feature row read by feature name."""
-
-    def __init__(self, row: Sequence[float]) -> None:
-        self.row = row
-
-    def __getitem__(self, name: str) -> float:
-        return self.row[_COL[name]]
 
 
 _CUE_REASON = {
@@ -1874,16 +1910,18 @@ class BoilerplateDetector(Detector):
             )
             page_of, index = lay.page_of.tolist(), i.tolist()
             rows = np.flatnonzero(flagged)
-            for row, x_row in zip(rows.tolist(), pages.x[rows].tolist(), strict=True):
+            shapes = pages.x[np.ix_(rows, _REASON_COLUMNS)].tolist()
+            for row, x_row in zip(rows.tolist(), shapes, strict=True):
                 k = with_lines[page_of[row]]
                 line, n_lines = index[row], len(all_spans[k])
                 span = all_spans[k][line]
+                # (Finding.at's checks hold: a line of the text, a probability in [0, 1].)
                 findings[k].append(
-                    Finding.at(
-                        docs[k].text,
+                    Finding(
                         "boilerplate",
                         span.start,
                         span.end,
+                        span.text,
                         prob_list[row],
                         _reason(x_row, pages.cues[row], line, n_lines),
                     )
@@ -1896,27 +1934,53 @@ class BoilerplateDetector(Detector):
 
 def _reason(x: Sequence[float], cues: list[tuple[str, str]], i: int, n: int) -> str:
     """A short human-readable why, from the line's strongest cue or its shape (``x``: its
-    row of :data:`LINE_FEATURE_NAMES`)."""
-    f = _NamedRow(x)
-    where = "head" if i < n / 3 else ("tail" if i >= 2 * n / 3 else "middle")
+    :data:`_REASON_COLUMNS` of :data:`LINE_FEATURE_NAMES`)."""
     if cues:
         # Prefer the most specific cue: phrases before single words, non-meta before meta.
-        cue, kind = max(cues, key=lambda ck: (ck[1] != "meta", len(ck[0])))
+        cue, kind = max(cues, key=_cue_rank)
         return f"{_CUE_REASON[kind]} (cue '{cue}')"
-    if f["is_counter"]:
+    counter, byline, has_date, log_words, name_only, url, in_parens, paren, after, term = x
+    if counter:
         return "view/comment counter"
-    if f["is_byline"]:
+    if byline:
         return "byline"
-    if f["has_date"] and f["log_words"] < math.log1p(12):
+    if has_date and log_words < _LOG1P_12:
         return "date line"
-    if f["is_name_only"]:
+    if name_only:
         return "name-only line (byline or commenter)"
-    if f["has_url"]:
+    if url:
         return "line with a URL"
-    if f["in_parens"] or f["ends_paren"]:
+    if in_parens or paren:
         return "caption/credit in parentheses"
-    if f["after_comment_cue"]:
+    where = "head" if i < n / 3 else ("tail" if i >= 2 * n / 3 else "middle")
+    if after:
         return f"line inside the comment section near the page {where}"
-    size = "short" if f["log_words"] <= math.log1p(8) else "long"
-    punct = "with no sentence punctuation" if not f["ends_terminal"] else "ending a sentence"
+    size = "short" if log_words <= _LOG1P_8 else "long"
+    punct = "with no sentence punctuation" if not term else "ending a sentence"
     return f"{size} line {punct} near the page {where}"
+
+
+def _cue_rank(cue: tuple[str, str]) -> tuple[bool, int]:
+    return cue[1] != "meta", len(cue[0])
+
+
+_LOG1P_12, _LOG1P_8 = math.log1p(12), math.log1p(8)
+# The features _reason reads, in its order.
+_REASON_COLUMNS = np.array(
+    [
+        _COL[name]
+        for name in (
+            "is_counter",
+            "is_byline",
+            "has_date",
+            "log_words",
+            "is_name_only",
+            "has_url",
+            "in_parens",
+            "ends_paren",
+            "after_comment_cue",
+            "ends_terminal",
+        )
+    ],
+    dtype=np.intp,
+)
