@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.config import load_settings
 from pipeline.detectors import offtopic
+from pipeline.detectors.base import single_threaded_blas
 from pipeline.detectors.offtopic import (
     _ENTITY_RES,
     _NAME_RE,
@@ -425,3 +426,28 @@ def test_row_sums_with_a_leading_zero_are_numpys_row_sums() -> None:
         padded = np.hstack([np.zeros((5, 1)), a]).reshape(-1)
         sums = np.add.reduceat(padded, np.arange(5) * (width + 1))
         assert sums.tolist() == a.sum(axis=1).tolist()
+
+
+def test_projection_rows_are_those_of_the_three_n_row_matrix(
+    detector: OfftopicDetector,
+) -> None:
+    """What the topic projection relies on: an article's ``2n + 2`` rows (own, rest, the two
+    lead rows; with ``n`` odd the others' lead row once more, last) projected in one product
+    (on one BLAS thread, as the detector multiplies) give the bits of the ``3n``-row matrix
+    the detector once multiplied (own, rest, then each candidate's lead row), row for row,
+    at the numbers of words and candidates of articles."""
+    rng = np.random.default_rng(3)
+    topics = detector.topics64_
+    with single_threaded_blas():
+        for n in range(2, 14):
+            for k in (0, 1, 7, 60, 150, 255, 256, 257, 300, 511, 600, 1100):
+                own_rest = rng.random((2 * n, k)) * (rng.random((2 * n, k)) < 0.3)
+                lead = rng.random((2, k))
+                b = topics.take(rng.choice(len(topics), size=k, replace=False), axis=0)
+                before = np.vstack([own_rest, lead[:1], np.repeat(lead[1:], n - 1, axis=0)]) @ b
+                after = np.vstack([own_rest, lead, lead[1:]] if n % 2 else [own_rest, lead]) @ b
+                assert after[: 2 * n + 2].tolist() == before[: 2 * n + 2].tolist(), (n, k)
+                # the other candidates' lead rows: as the first of them, but the last one
+                last = 3 * n - 1 if n % 2 else 2 * n + 1
+                assert after[-1].tolist() == before[last].tolist(), (n, k)
+                assert (before[2 * n + 1 : 3 * n - n % 2] == before[2 * n + 1]).all(), (n, k)

@@ -78,8 +78,9 @@ _NAME_RE = re.compile(
 
 _SIM_SMOOTH = 0.02
 # Articles evaluated together: enough that numpy's per-call cost is spread thin, few enough
-# that the flat arrays (about 60 KB per article each) stay in the CPU caches.
-_CHUNK = 32
+# that the flat arrays (about 15 KB per article each) mostly stay in the CPU caches (64 took
+# about 14% less CPU than 32, and less than 128, on the bench feed; 2026-11-22).
+_CHUNK = 64
 # Documents scanned together when they do not come as one DocumentBatch (as scoring's batches).
 _SCAN_BATCH = 256
 _HEADING_WORDS = (3, 20)
@@ -356,7 +357,10 @@ class OfftopicDetector(Detector):
                     )
                 text = docs[a].text
                 findings[a].append(Finding.at(text, "offtopic", start, end, p_score, reason))
-        return [self._detection(f, fs) for f, fs in zip(features, findings, strict=True)]
+        return [
+            Detection(self.name, tuple(f), tuple(fs))
+            for f, fs in zip(features, findings, strict=True)
+        ]
 
     def judge(self, doc: Document) -> list[ParagraphJudgement]:
         """A judgement for every cue paragraph and every body paragraph long enough to judge."""
@@ -458,22 +462,9 @@ class OfftopicDetector(Detector):
         return _Words(scan, ids, vocab, paragraphs, lo, hi, frozenset(fallback), extra)
 
     def _evaluate(self, docs: Sequence[Document], found: _Words, first_doc: int) -> _Batch:
-        """The candidates, and the :data:`PARAGRAPH_FEATURES` and score of every candidate
-        paragraph of ``docs`` (documents ``first_doc`` on of ``found``; one row per candidate,
-        article after article).
-
-        What the paragraphs need is laid out for all articles in flat arrays, so that each
-        step is one numpy call. An article's words get columns in order of first occurrence
-        (in its non-cue paragraphs); each of its ``n`` candidates gets an own row and a rest
-        row of ``V + 1`` values (a leading zero, then one per column), and the article two
-        title-plus-lead rows (the lead row of its first candidate, and of the others). Each
-        elementwise step, and each row sum (``np.add.reduceat``, which the leading zero makes
-        numpy's pairwise sum of the row's values), gives the bits the same step gives on the
-        article's own ``(3n, V)`` matrix of own, rest and lead rows: an article's features
-        never depend on the batch it is in. The topic projection and the paragraph model's
-        dot products stay one BLAS call per article, on that article's matrix, because BLAS
-        rounds a row differently within another stack of rows.
-        """
+        """The candidates of ``docs`` (documents ``first_doc`` on of ``found``), and the
+        :data:`PARAGRAPH_FEATURES` and score of each (:meth:`_rows`; one row per candidate,
+        article after article)."""
         min_words = self.settings.min_words
         n_docs = len(docs)
         paragraphs = found.paragraphs
@@ -493,36 +484,65 @@ class OfftopicDetector(Detector):
         cand &= judged_par
         first_row = np.zeros(n_docs, dtype=np.int64)
         np.cumsum(n_cand[:-1], out=first_row[1:])
-        n_rows = int(first_row[-1] + n_cand[-1])
         par_row = np.where(cand, np.cumsum(cand) - 1, -1)
-        features = np.zeros((n_rows, len(PARAGRAPH_FEATURES)))
-        if not n_rows:
-            empty = np.zeros(0)
-            ones = np.ones(n_docs)
-            return _Batch(
+        if first_row[-1] + n_cand[-1]:
+            rank = par_row - first_row.take(doc_of_par)
+            features, scores, means = self._rows(
+                docs,
+                found,
                 first_doc,
-                slice(f0, f1),
-                doc_of_par,
-                par_row,
-                first_row,
-                n_cand,
-                features,
-                empty,
-                ones,
+                _Layout(
+                    f0, doc_of_par, ~cue & judged_par, index, rank, cand, par_row, first_row, n_cand
+                ),
             )
+        else:
+            features = np.zeros((0, len(PARAGRAPH_FEATURES)))
+            scores, means = np.zeros(0), np.ones(n_docs)
+        return _Batch(
+            first_doc,
+            slice(f0, f1),
+            doc_of_par,
+            par_row,
+            first_row,
+            n_cand,
+            features,
+            scores,
+            means,
+        )
+
+    def _rows(
+        self, docs: Sequence[Document], found: _Words, first_doc: int, layout: _Layout
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The features and scores of the candidates of :meth:`_evaluate` (``layout``), and
+        each article's mean similarity.
+
+        What the paragraphs need is laid out for all articles in flat arrays, so that each
+        step is one numpy call. An article's words get columns in order of first occurrence
+        (in its non-cue paragraphs); each of its ``n`` candidates gets an own row and a rest
+        row of ``V + 1`` values (a leading zero, then one per column), and the article two
+        title-plus-lead rows (the lead row of its first candidate, and of the others). Each
+        elementwise step, and each row sum (``np.add.reduceat``, which the leading zero makes
+        numpy's pairwise sum of the row's values), gives the bits the same step gives on the
+        article's own ``(n, V)`` rows: an article's features never depend on the batch it is
+        in. Work that is 0.0 but at a paragraph's own words (own weights, and products with
+        them) is done at those words only, on zeros. The topic projection and the paragraph
+        model's dot products stay one BLAS call per article, on that article's matrix,
+        because BLAS rounds a row differently within another stack of rows.
+        """
+        f0, doc_of_par, kept, place_of_par, rank, cand, par_row, first_row, n_cand = layout
+        paragraphs = found.paragraphs
+        n_rows = int(first_row[-1] + n_cand[-1])
         judged = np.flatnonzero(n_cand)
         n_judged = len(judged)
         n_cands = n_cand.take(judged)
         n_cands_of = n_cands.tolist()
         log_n = np.repeat([math.log(n) for n in n_cands_of], n_cands)
-        # The kept paragraphs (the judged documents' non-cue ones), each with its candidate
-        # row (-1: none), its judged document, and the title-plus-lead vectors it is in (1:
-        # the first candidate's, 2: the others'): the first paragraph, and the second
-        # candidate for the first one, the first candidate for the others.
-        kept = ~cue & judged_par
-        rank = par_row - first_row.take(doc_of_par)
+        # The kept paragraphs, each with its candidate row (-1: none), its judged document,
+        # and the title-plus-lead vectors it is in (1: the first candidate's, 2: the
+        # others'): the first paragraph, and the second candidate for the first one, the
+        # first candidate for the others.
         lead = (
-            np.where(index == 0, 3, 0)
+            np.where(place_of_par == 0, 3, 0)
             | np.where(cand & (rank == 0), 2, 0)
             | np.where(cand & (rank == 1), 1, 0)
         )
@@ -533,8 +553,8 @@ class OfftopicDetector(Detector):
 
         # The kept paragraphs' words, and each one's column: the rank of its first occurrence
         # among the first occurrences of its document's words (one sort of document and word).
-        start_at = lo[kept]
-        lengths = hi[kept] - start_at
+        start_at = found.lo[f0 : f0 + len(kept)][kept]
+        lengths = found.hi[f0 : f0 + len(kept)][kept] - start_at
         kept_start = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(lengths[:-1], out=kept_start[1:])
         n_tok = int(kept_start[-1] + lengths[-1])
@@ -567,19 +587,24 @@ class OfftopicDetector(Detector):
         np.cumsum(p_article[:-1], out=t_starts[1:])
         t_size = int(t_starts[-1] + p_article[-1])
         group = np.repeat(np.arange(n_judged, dtype=np.int64), n_cands)
+        row_first = first_row.take(judged)  # each article's first candidate row
+        in_article = np.arange(n_rows) - row_first.take(group)  # each row's rank
+
         p_row = p_article.take(group)
         starts = np.zeros(n_rows, dtype=np.int64)
         np.cumsum(p_row[:-1], out=starts[1:])
         s_size = int(starts[-1] + p_row[-1])
         row_t = t_starts.take(group)
 
-        # Counts: own rows by occurrence, rest rows as totals minus own; and per article the
-        # two title-plus-lead vectors (a candidate's lead row is one of them).
+        # Counts: own rows by occurrence (``own_at``: each own word's place in the rows), the
+        # article's totals, and its two title-plus-lead vectors (a candidate's lead row is
+        # one of them); a rest row's counts are the totals less the own counts.
         tok_row = np.repeat(np.asarray(kept_row, dtype=np.int64), lengths)
         own = np.flatnonzero(tok_row >= 0)
-        own_counts = np.bincount(
-            (starts - row_t).take(tok_row.take(own)) + slot.take(own), minlength=s_size
-        )
+        own_slot = slot.take(own)
+        own_row_of = tok_row.take(own)
+        own_at = (starts - row_t).take(own_row_of) + own_slot
+        own_counts = np.bincount(own_at, minlength=s_size)
         totals = np.bincount(slot, minlength=t_size)
         tok_lead = np.repeat(np.asarray(kept_lead, dtype=np.int64), lengths)
         leads = np.stack(
@@ -589,70 +614,102 @@ class OfftopicDetector(Detector):
             ]
         )
         at_total = np.arange(s_size, dtype=np.int64) + np.repeat(row_t - starts, p_row)
-        counts = np.empty((2, s_size), dtype=np.int64)
-        counts[0] = own_counts
-        np.subtract(totals.take(at_total), own_counts, out=counts[1])
 
-        # Each column's IDF (and 0 for the leading zeros), then the weights and row sums.
+        # Each column's IDF (and 0 for the leading zeros), then the weights: 1 + ln(tf) by
+        # look-up (tf capped at 63, as _sublinear does; no count exceeds its article's
+        # total) times the IDF, 0.0 where a row lacks the word. A rest row is its article's
+        # total row but at its paragraph's own words: laid down whole, then those set.
         n_words = len(firsts)
         vocab_index = found.vocab.take(ids.take(firsts))
         slot_of = np.arange(n_words, dtype=np.int64) + article_of + 1
         known_at = np.flatnonzero(vocab_index >= 0)
-        index = vocab_index[known_at]
+        index_k = vocab_index[known_at]
         idf = np.zeros(t_size)
         idf[slot_of] = self.default_idf
-        idf[slot_of[known_at]] = self.idf_[index]
-        # 1 + ln(tf) by look-up (tf capped at 63, as _sublinear does); no count (own, rest or
-        # lead) exceeds its article's total.
+        idf[slot_of[known_at]] = self.idf_[index_k]
         top = int(totals.max())
         tf = _TF if top < len(_TF) else np.concatenate([_TF, np.full(top + 1 - len(_TF), _TF[-1])])
-        weighted = tf.take(counts)
-        weighted *= idf.take(at_total)
+        own_n = own_counts.take(own_at)
+        own_total = totals.take(own_slot)
+        own_idf = idf.take(own_slot)
+        own_w = tf.take(own_n) * own_idf
+        weighted = np.empty((2, s_size))
+        weighted[0] = 0.0
+        (tf.take(totals) * idf).take(at_total, out=weighted[1], mode="clip")
+        weighted[0][own_at] = own_w
+        weighted[1][own_at] = tf.take(own_total - own_n) * own_idf
         lead_w = tf.take(leads) * idf
-        unit = _unit_segments(weighted, starts, p_row)
-        lead_unit = _unit_segments(lead_w, t_starts, p_article)
-        row_other = np.ones(n_rows, dtype=np.int64)
-        row_first = first_row.take(judged)
-        row_t_first = row_first.take(group)  # each row's article's first row
-        row_other[row_first] = 0
-        lead_at = np.repeat(row_other * t_size, p_row) + at_total
-        sim_rest = np.add.reduceat(unit[0] * unit[1], starts)
-        sim_lead = np.add.reduceat(unit[0] * lead_unit.reshape(-1).take(lead_at), starts)
-        own_w = weighted[0]
-        novel = np.add.reduceat(np.where(counts[1] == 0, own_w, 0.0), starts) / np.maximum(
-            np.add.reduceat(own_w, starts), 1e-9
+        # Unit rows: the norms of both planes' rows, the rest rows divided whole, the own
+        # rows at their own words only (0.0 elsewhere).
+        norms = np.sqrt(
+            np.add.reduceat(
+                (weighted * weighted).reshape(-1), np.concatenate([starts, starts + s_size])
+            )
         )
+        scale = np.maximum(norms, 1e-12)
+        rest_unit = np.repeat(scale[n_rows:], p_row)
+        np.divide(weighted[1], rest_unit, out=rest_unit)
+        own_unit = own_w / scale.take(own_row_of)
+        lead_unit = _unit_segments(lead_w, t_starts, p_article)
+        # Row sums of products that are 0.0 but at a row's own words (the rest of each
+        # product row is laid down as zeros, then those set): own and rest, own and lead,
+        # own weights of words found nowhere else in the article.
+        lead_of = np.where(in_article == 0, 0, t_size).take(own_row_of) + own_slot
+        products = np.zeros((3, s_size))
+        products[0][own_at] = own_unit * rest_unit.take(own_at)
+        products[1][own_at] = own_unit * lead_unit.reshape(-1).take(lead_of)
+        products[2][own_at] = np.where(own_n == own_total, own_w, 0.0)
+        sums = np.add.reduceat(
+            products.reshape(-1), np.concatenate([starts, starts + s_size, starts + 2 * s_size])
+        )
+        sim_rest, sim_lead = sums[:n_rows], sums[n_rows : 2 * n_rows]
+        novel = sums[2 * n_rows :] / np.maximum(np.add.reduceat(weighted[0], starts), 1e-9)
 
-        # Topics: per article, one projection (one BLAS call) of its (3n, K) matrix of own
-        # rows, rest rows and each candidate's lead row at its K known columns, into its
-        # block of ``projected``; then each candidate's own, rest and lead projections.
+        # Topics: per article, one projection (one BLAS call) of its matrix of own rows,
+        # rest rows and the two title-plus-lead rows at its K known columns, into its block
+        # of ``projected``; then each candidate's own, rest and lead projections. Of ``n``
+        # candidates the matrix was once ``3n`` rows, a lead row for each candidate. OpenBLAS
+        # computes each row of a product alike, but the last of an odd number of rows: with
+        # ``n`` odd, the last candidate's lead row was such a row, and is copied last again
+        # (tests/test_offtopic.py: test_projection_rows_are_those_of_the_three_n_row_matrix).
         known_slot = slot_of[known_at]
         column = known_slot - t_starts[article_of[known_at]]  # 1 + the local column
         lead_known = lead_w.take(known_slot, axis=1)
         bounds = np.searchsorted(known_at, t_starts - np.arange(n_judged)).tolist()
         bounds.append(len(known_at))
-        n_topics = self.topics64_.shape[1]
-        projected = np.empty((3 * n_rows, n_topics))
-        s_start_of = starts.take(row_first).tolist()
-        t_start_of = t_starts.tolist()
-        p_len_of = p_article.tolist()
-        first_row_of = row_first.tolist()
-        for j, (lo_k, hi_k) in enumerate(pairwise(bounds)):
-            n, p_len = n_cands_of[j], p_len_of[j]
-            s_start, row = s_start_of[j], first_row_of[j]
-            columns_j = column[lo_k:hi_k]
-            matrix = np.empty((3 * n, hi_k - lo_k))
-            block = weighted[:, s_start : s_start + n * p_len].reshape(2, n, p_len)
-            own_rest = matrix[: 2 * n].reshape(2, n, hi_k - lo_k)
-            block.take(columns_j, axis=2, out=own_rest, mode="clip")  # no copy, as "raise" makes
-            matrix[2 * n] = lead_known[0, lo_k:hi_k]
-            matrix[2 * n + 1 :] = lead_known[1, lo_k:hi_k]
-            topics_j = self.topics64_.take(index[lo_k:hi_k], axis=0)
-            np.matmul(matrix, topics_j, out=projected[3 * row : 3 * (row + n)])
-        in_article = np.arange(n_rows) - row_t_first
-        block_at = 3 * row_t_first + in_article
+        topics = self.topics64_
+        n_topics = topics.shape[1]
+        odd = n_cands & 1
+        n_matrix = 2 * n_cands + 2 + odd
+        matrix_at = np.zeros(n_judged, dtype=np.int64)
+        np.cumsum(n_matrix[:-1], out=matrix_at[1:])
+        projected = np.empty((int(matrix_at[-1] + n_matrix[-1]), n_topics))
+        for n, m, p_len, at, row, (lo_k, hi_k) in zip(
+            n_cands_of,
+            n_matrix.tolist(),
+            p_article.tolist(),
+            starts.take(row_first).tolist(),
+            matrix_at.tolist(),
+            pairwise(bounds),
+            strict=True,
+        ):
+            k = hi_k - lo_k
+            matrix = np.empty((m, k))
+            block = weighted[:, at : at + n * p_len].reshape(2, n, p_len)
+            block.take(column[lo_k:hi_k], axis=2, out=matrix[: 2 * n].reshape(2, n, k), mode="clip")
+            matrix[2 * n : 2 * n + 2] = lead_known[:, lo_k:hi_k]
+            if m & 1:
+                matrix[-1] = matrix[-2]
+            np.matmul(matrix, topics.take(index_k[lo_k:hi_k], axis=0), out=projected[row : row + m])
         n_of_row = n_cands.take(group)
-        picked = np.concatenate([block_at, block_at + n_of_row, block_at + 2 * n_of_row])
+        own_row = matrix_at.take(group) + in_article
+        lead_pick = (
+            matrix_at.take(group)
+            + 2 * n_of_row
+            + (in_article > 0)
+            + ((in_article == n_of_row - 1) & (odd.take(group) == 1))
+        )
+        picked = np.concatenate([own_row, own_row + n_of_row, lead_pick])
         topical = projected.take(picked, axis=0).reshape(3, n_rows, n_topics)
         topical_n = topical / np.maximum(
             np.sqrt((topical * topical).sum(axis=2, keepdims=True)), 1e-12
@@ -664,33 +721,57 @@ class OfftopicDetector(Detector):
         )
         topic_rel = topic_rest - _loo_median(topic_rest, group, row_first)
 
-        # Headings: a candidate's title-like first line, compared with the rest.
+        # Headings: a candidate's title-like first line, compared with the rest: the unit
+        # vectors of all headings at once (segments with a leading zero, as the rows), then
+        # one dot product each, as numpy's dot sums a row.
         row_kept = np.flatnonzero(kept_row >= 0)
         n_par_words = lengths.take(row_kept)
         heading_novelty = np.zeros(n_rows)
         multi_line = np.flatnonzero(paragraphs.n_lines.take(cand_at) > 1)
+        heads: list[int] = []
+        n_heads: list[int] = []
         if len(multi_line):
-            word_at = kept_start.take(row_kept).tolist()
-            n_words_of = n_par_words.tolist()
-            group_of = group.tolist()
             at = cand_at.take(multi_line)
-            for r, head_start, head_end in zip(
+            for r, a, head_start, head_end, n_words_r in zip(
                 multi_line.tolist(),
+                judged.take(group.take(multi_line)).tolist(),
                 paragraphs.start.take(at).tolist(),
                 paragraphs.head_end.take(at).tolist(),
+                n_par_words.take(multi_line).tolist(),
                 strict=True,
             ):
-                j = group_of[r]
-                head_line = docs[judged[j]].text[head_start:head_end]
-                n_head = _heading_words(head_line, n_words_of[r])
+                n_head = _heading_words(docs[a].text[head_start:head_end], n_words_r)
                 if n_head:
-                    p_len, t_start = p_len_of[j], t_start_of[j]
-                    head_cols = slot[word_at[r] : word_at[r] + n_head] - (t_start + 1)
-                    head = np.bincount(head_cols, minlength=p_len - 1)[None, :]
-                    column_idf = idf[t_start + 1 : t_start + p_len]
-                    rest_n = unit[1, starts[r] + 1 : starts[r] + p_len]
-                    sim = float(np.dot(_unit_rows(_sublinear(head) * column_idf)[0], rest_n))
-                    heading_novelty[r] = math.log(sim + _SIM_SMOOTH) / math.log(_SIM_SMOOTH)
+                    heads.append(r)
+                    n_heads.append(n_head)
+        if heads:
+            head_row = np.asarray(heads, dtype=np.int64)
+            head_n = np.asarray(n_heads, dtype=np.int64)
+            head_p = p_row.take(head_row)
+            head_starts = np.zeros(len(heads), dtype=np.int64)
+            np.cumsum(head_p[:-1], out=head_starts[1:])
+            head_shift = np.repeat(row_t.take(head_row) - head_starts, head_p)
+            head_first = np.zeros(len(heads), dtype=np.int64)
+            np.cumsum(head_n[:-1], out=head_first[1:])
+            head_tok = np.arange(int(head_first[-1] + head_n[-1]), dtype=np.int64) + np.repeat(
+                kept_start.take(row_kept.take(head_row)) - head_first, head_n
+            )
+            head_at = slot.take(head_tok) - np.repeat(row_t.take(head_row) - head_starts, head_n)
+            head_size = len(head_shift)
+            head_w = _sublinear(np.bincount(head_at, minlength=head_size)) * idf.take(
+                np.arange(head_size, dtype=np.int64) + head_shift
+            )
+            head_unit = _unit_segments(head_w[None, :], head_starts, head_p)[0]
+            smooth = math.log(_SIM_SMOOTH)
+            for r, h, s, p_len in zip(
+                heads,
+                head_starts.tolist(),
+                starts.take(head_row).tolist(),
+                head_p.tolist(),
+                strict=True,
+            ):
+                sim = float(np.dot(head_unit[h + 1 : h + p_len], rest_unit[s + 1 : s + p_len]))
+                heading_novelty[r] = math.log(sim + _SIM_SMOOTH) / smooth
 
         # Names: the share of each paragraph's capitalised mid-sentence words absent elsewhere.
         names = own.take(_names(found.scan, tok.take(own)))
@@ -703,48 +784,40 @@ class OfftopicDetector(Detector):
             ent_row = np.concatenate([ent_row, more_row])
             ent_col = np.concatenate([ent_col, more_col])
         n_ent = np.bincount(ent_row, minlength=n_rows).astype(float)
-        absent = counts[1][starts[ent_row] + 1 + ent_col] == 0
+        ent_at = starts.take(ent_row) + 1 + ent_col
+        absent = own_counts.take(ent_at) == totals.take(at_total.take(ent_at))
         missing = np.bincount(ent_row, weights=absent, minlength=n_rows) / np.maximum(n_ent, 1.0)
-        columns = (
-            sim_rest,
-            topic_rest,
-            topic_lead,
-            np.log(sim_rest + _SIM_SMOOTH),
-            sim_lead,
-            np.log(sim_lead + _SIM_SMOOTH),
-            rel,
-            topic_rel,
-            novel,
-            missing,
-            np.log1p(n_ent),
-            np.log(n_par_words.astype(float)),
-            np.asarray(log_n),
-            heading_novelty,
+        features = np.stack(
+            (
+                sim_rest,
+                topic_rest,
+                topic_lead,
+                np.log(sim_rest + _SIM_SMOOTH),
+                sim_lead,
+                np.log(sim_lead + _SIM_SMOOTH),
+                rel,
+                topic_rel,
+                novel,
+                missing,
+                np.log1p(n_ent),
+                np.log(n_par_words.astype(float)),
+                log_n,
+                heading_novelty,
+            ),
+            axis=1,
         )
-        for c, values in enumerate(columns):
-            features[:, c] = values
         logits = np.empty(n_rows)
-        for row, n in zip(first_row_of, n_cands_of, strict=True):
+        for row, n in zip(row_first.tolist(), n_cands_of, strict=True):
             logits[row : row + n] = features[row : row + n] @ self.coef_
         scores = 1.0 / (1.0 + np.exp(-(logits + self.intercept_)))
         # Mean similarity per article: row sums with a leading zero, as np.mean sums.
         padded = np.zeros(n_rows + n_judged)
         padded[np.arange(n_rows) + group + 1] = sim_rest
-        means = np.ones(len(docs))
+        means = np.ones(len(first_row))
         means[judged] = np.add.reduceat(padded, row_first + np.arange(n_judged)) / np.asarray(
             n_cands, dtype=float
         )
-        return _Batch(
-            first_doc,
-            slice(f0, f1),
-            doc_of_par,
-            par_row,
-            first_row,
-            n_cand,
-            features,
-            scores,
-            means,
-        )
+        return features, scores, means
 
 
 def _fallback_names(
@@ -818,6 +891,21 @@ class _Words(NamedTuple):
     hi: npt.NDArray[np.int64]  # ... and one past its last
     fallback: frozenset[int]  # documents read from Document.paragraph_words
     extra: dict[str, int]  # the fallback documents' words the scan lacks -> their ids
+
+
+class _Layout(NamedTuple):
+    """The candidates of a chunk of documents (see :meth:`OfftopicDetector._evaluate`), per
+    paragraph of the chunk, as :meth:`OfftopicDetector._rows` reads them."""
+
+    first_par: int  # the chunk's first paragraph in its group
+    doc: npt.NDArray[np.int64]  # per paragraph: its document in the chunk
+    kept: npt.NDArray[np.bool_]  # ... a non-cue paragraph of a judged document
+    place: npt.NDArray[np.int64]  # ... its place in its document
+    rank: npt.NDArray[np.int64]  # ... its candidate row's place among its document's
+    cand: npt.NDArray[np.bool_]  # ... a candidate
+    row: npt.NDArray[np.int64]  # ... its candidate row (-1: not judged)
+    first_row: npt.NDArray[np.int64]  # per document: its first candidate's row
+    n_cand: npt.NDArray[np.int64]  # ... its number of candidates (0: fewer than two)
 
 
 @dataclass(frozen=True)
@@ -1064,19 +1152,15 @@ def _sublinear(counts: npt.NDArray[np.int64]) -> FloatArray:
 def _unit_segments(
     a: FloatArray, starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
 ) -> FloatArray:
-    """:func:`_unit_rows` of the segments of each row of ``a`` (2-d) that start at ``starts``
-    and are ``lengths`` long, each starting with a zero: the bits of :func:`_unit_rows` of
-    the segments as rows without their zero (the zero makes ``np.add.reduceat`` numpy's
-    pairwise sum of the rest)."""
+    """Unit vectors of the segments of each row of ``a`` (2-d) that start at ``starts`` and
+    are ``lengths`` long, each starting with a zero: each segment divided by its Euclidean
+    norm (at least 1e-12), with the bits of ``r / np.sqrt((r * r).sum())`` on the segment
+    ``r`` without its zero (the zero makes ``np.add.reduceat`` numpy's pairwise sum of the
+    rest)."""
     width = a.shape[1]
     flat = a.reshape(-1)
     at = np.concatenate([starts + width * r for r in range(a.shape[0])])
     norms = np.sqrt(np.add.reduceat(flat * flat, at))
-    out: FloatArray = flat / np.repeat(np.maximum(norms, 1e-12), np.tile(lengths, a.shape[0]))
+    out: FloatArray = np.repeat(np.maximum(norms, 1e-12), np.tile(lengths, a.shape[0]))
+    np.divide(flat, out, out=out)
     return out.reshape(a.shape)
-
-
-def _unit_rows(a: FloatArray) -> FloatArray:
-    norms = np.sqrt((a * a).sum(axis=1, keepdims=True))
-    out: FloatArray = a / np.maximum(norms, 1e-12)
-    return out
