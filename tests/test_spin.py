@@ -7,6 +7,7 @@ import math
 import pickle
 import random
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +29,8 @@ from pipeline.detectors.spin import (
     _lower_start_rates,
     _match_case,
     _opens_sentences,
-    _quantiles,
+    _quantile_rows,
+    _tails,
 )
 from pipeline.detectors.spin_lexicon import LEXICON, LexiconEntry
 from pipeline.model import ReliabilityModel
@@ -275,6 +277,66 @@ def test_evidence_max_is_a_tail_score_against_clean_news(
     assert seed["evidence_max"] > 2.0**0.5  # beyond clean news's 99th percentile (sqrt 2)
 
 
+def _tail(x: float, q: tuple[float, float, float]) -> float:
+    """The tail score as first written, value by value (the reference of :func:`_tails`)."""
+    q50, q90, q99 = q
+    if x <= q90:
+        return min(max((x - q50) / max(q90 - q50, 1e-9), 0.0), 1.0)
+    return 1.0 + (x - q90) / max(q99 - q90, 1e-9)
+
+
+def _quantiles(
+    calibration: tuple[list[int], list[tuple[float, float, float]]], n_tokens: int
+) -> tuple[float, float, float]:
+    """The percentiles for an article of ``n_tokens`` tokens, article by article."""
+    lows, quantiles = calibration
+    return quantiles[max(bisect_right(lows, n_tokens) - 1, 0)]
+
+
+def test_tails_of_a_batch_are_the_value_by_value_tails(
+    spin_detector: SpinDetector, held_out: list[str]
+) -> None:
+    """The batch's tail scores and percentile rows equal the article-by-article ones, bit
+    for bit: at, below, between and beyond the percentiles, at each bin's edges, with bins of
+    no width; and evidence_max of real articles (spun ones too) is the article-by-article
+    strongest family's square root."""
+    assert spin_detector.calibration is not None
+    bins = _by_length(spin_detector.calibration["lexicon_rate"])
+    custom = (
+        [0, 100, 200, 300],
+        [(0.0, 0.0, 0.0), (0.1, 0.1, 0.5), (0.2, 0.3, 0.3), (0.0, 1.0, 2.0)],
+    )
+    rng = np.random.default_rng(3)
+    sizes = np.array([0, 1, 19, 20, 99, 100, 101, 199, 200, 299, 300, 301, 5000] * 40)
+    for calibration in (bins, custom, ([0], [(0.2, 0.5, 0.9)])):
+        q = _quantile_rows(calibration, sizes)
+        assert q.tolist() == [list(_quantiles(calibration, int(n))) for n in sizes]
+        picks = rng.integers(0, 3, len(sizes))
+        x = np.where(rng.random(len(sizes)) < 0.3, q[np.arange(len(sizes)), picks], 0.0)
+        x = np.where(x == 0.0, rng.random(len(sizes)) * 3.0, x)
+        x[:10] = 0.0
+        want = [_tail(v, (a, b, c)) for v, (a, b, c) in zip(x.tolist(), q.tolist(), strict=True)]
+        assert _tails(x, q).tolist() == want
+    rng_spin = random.Random(5)
+    texts = [*held_out[:20], seed_text("004")]
+    texts += [SPINNER_STYLES[s](t, rng_spin).text for s in SPINNER_STYLES for t in held_out[:5]]
+    shipped = next(d for d in load_runtime_model().detectors if isinstance(d, SpinDetector))
+    assert len(shipped._families) == 2  # the lexicon's and the thesaurus's
+    for det in (spin_detector, shipped):
+        found = det.detect_batch([Document(t) for t in texts])
+        for text, detection in zip(texts, found, strict=True):
+            n = len(scan(text)[0])
+            features = detection.features
+            strongest = max(
+                (
+                    sum(_tail(features[j], _quantiles(q, n)) for j, q in family) / len(family)
+                    for family in det._families
+                ),
+                default=0.0,
+            )
+            assert features[-1] == (math.sqrt(strongest) if n >= 20 else 0.0)
+
+
 def test_calibration_is_by_article_length(spin_detector: SpinDetector) -> None:
     """Clean news's percentiles differ with length (a rate over few words spreads wider, or
     is more often 0), and an article is measured against its own length's."""
@@ -285,8 +347,8 @@ def test_calibration_is_by_article_length(spin_detector: SpinDetector) -> None:
     q99 = [b[3] for b in bins]  # type: ignore[index]
     assert len(set(q99)) == len(q99)
     table = _by_length(bins)
-    assert _quantiles(table, 50) == tuple(bins[0][1:])  # type: ignore[index]
-    assert _quantiles(table, 10_000) == tuple(bins[-1][1:])  # type: ignore[index]
+    rows = _quantile_rows(table, np.array([50, 10_000])).tolist()
+    assert rows == [list(bins[0][1:]), list(bins[-1][1:])]  # type: ignore[index]
     assert _by_length((0.1, 0.2, 0.3)) == ([0], [(0.1, 0.2, 0.3)])  # older detectors
 
 
@@ -477,7 +539,7 @@ def _scores_match_by_match(det: SpinDetector, text: str) -> list[tuple[int, int,
     ids = np.array([det.vocab.get(w, oov) for w in lows], dtype=np.int64)
     left, right = ids[:-1], ids[1:]
     keys = ((left << 16) | right).astype(np.uint32)
-    c12 = det._pair_counts(keys, left, right, np.array(adjacent, dtype=np.bool_))
+    c12 = det._pair_counts(keys, np.array(adjacent, dtype=np.bool_))
     anti = det._anti(c12, det._left[left] * det._p[right]).tolist()
     matches = _match_lexicon(lows, range(n), adjacent, det._first, 0, n)
     plans: list[list[tuple[str, list[tuple[int, int]]]]] = []
@@ -503,7 +565,7 @@ def _scores_match_by_match(det: SpinDetector, text: str) -> list[tuple[int, int,
             entry_plan.append((orig, pairs))
         plans.append(entry_plan)
     ol, orr = np.array(o_left, dtype=np.int64), np.array(o_right, dtype=np.int64)
-    oc12 = det._pair_counts(((ol << 16) | orr).astype(np.uint32), ol, orr)
+    oc12 = det._pair_counts(((ol << 16) | orr).astype(np.uint32))
     logp = det._logp[orr]
     p = np.exp(logp)
     o_anti = det._anti(oc12, det._left[ol] * p).tolist()
@@ -633,7 +695,7 @@ def test_anti_is_the_capped_deviance_of_every_rare_pair(
     ids = ids.take(batch.word)
     left, right = ids[:-1], ids[1:]
     keys = ((left << 16) | right).astype(np.uint32)
-    c12 = det._pair_counts(keys, left, right, batch.adjacent[:-1])
+    c12 = det._pair_counts(keys, batch.adjacent[:-1])
     expected = np.maximum(det._left[left] * det._p[right], 1e-12)
     deviance = expected - c12 + c12 * np.log(np.maximum(c12, 1e-12) / expected)
     want = np.where(c12 * 10.0 < expected, np.minimum(deviance, 6.0), 0.0)
@@ -642,6 +704,52 @@ def test_anti_is_the_capped_deviance_of_every_rare_pair(
     # Seen rarely (the logarithm), unseen, capped, and seen often enough to give 0: each some.
     assert ((got > 0.0) & (c12 > 0.0)).sum() > 50 and ((got > 0.0) & (c12 == 0.0)).sum() > 1000
     assert (got == 6.0).sum() > 100 and ((c12 > 0.0) & (got == 0.0)).sum() > 1000
+
+
+def test_pair_counts_are_the_sorted_reference_counts(
+    spin_detector: SpinDetector, held_out: list[str]
+) -> None:
+    """Each needed pair of words of the vocabulary gets its count in the sorted reference
+    arrays (found by binary search, as before the hash table); a pair with a word outside
+    the vocabulary, or not needed, gets 0; in the shipped detector too."""
+    shipped = next(d for d in load_runtime_model().detectors if isinstance(d, SpinDetector))
+    batch = scan_batch(held_out)
+    for det in (spin_detector, shipped):
+        oov = len(det.vocab)
+        ids = np.array([det.vocab.get(w, oov) for w in batch.low_words]).take(batch.low)
+        ids = ids.take(batch.word)
+        left, right = ids[:-1], ids[1:]
+        keys = ((left << 16) | right).astype(np.uint32)
+        needed = batch.adjacent[:-1]
+        pos = np.minimum(np.searchsorted(det.bigram_keys, keys), len(det.bigram_keys) - 1)
+        seen = (det.bigram_keys[pos] == keys) & (left != oov) & (right != oov) & needed
+        want = np.where(seen, det.bigram_counts[pos].astype(np.float64), 0.0)
+        got = det._pair_counts(keys, needed)
+        assert got.tolist() == want.tolist()
+        assert (got > 0).sum() > 1000 and ((left == oov) | (right == oov)).sum() > 100
+        whole = det._pair_counts(keys)
+        assert whole[needed].tolist() == got[needed].tolist()
+
+
+def test_one_word_table_gives_each_tables_own_look_up(
+    spin_detector: SpinDetector, held_out: list[str]
+) -> None:
+    """A word's row of the detector's one word table gives what each table it merges gives
+    the word: vocabulary id, thesaurus row, tracked column, lexicon number (defaults for a
+    word of none), with and without the thesaurus."""
+    shipped = next(d for d in load_runtime_model().detectors if isinstance(d, SpinDetector))
+    batch = scan_batch([*held_out[:20], seed_text("004"), "Zyxwv qwertz plugh xyzzy."])
+    for det in (spin_detector, shipped):
+        ev = det.synonyms
+        words = [*batch.low_words, *FUNCTION_WORDS, *det._lexicon.numbers]
+        rows = [det._words.get(w, det._no_row) for w in words]
+        thesaurus, vocab, tracked, number = (c.take(rows).tolist() for c in det._word_columns)
+        assert vocab == [det.vocab.get(w, len(det.vocab)) for w in words]
+        assert tracked == [det._tracked.get(w, -1) for w in words]
+        assert number == [det._lexicon.numbers.get(w, 0) for w in words]
+        if ev is not None:
+            assert thesaurus == [ev.word_ids().get(w, ev.no_word()) for w in words]
+        assert len(set(vocab)) > 1000 and -1 in tracked and 0 in number
 
 
 def _function_word_features_by_counter(det: SpinDetector, lows: list[str]) -> list[float]:

@@ -9,10 +9,12 @@ import random
 import sys
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
+from pipeline.article import Finding
 from pipeline.detectors import spin_synonyms
-from pipeline.detectors.spin_synonyms import SynonymEvidence, look_up, spelling_key
+from pipeline.detectors.spin_synonyms import KeyTable, SynonymEvidence, spelling_key, token_finding
 from pipeline.text import Document, scan, scan_batch, words
 from pipeline.training.sources import bbc_articles
 from pipeline.training.spinners import SPINNER_STYLES
@@ -208,15 +210,94 @@ def test_batch_evaluation_equals_the_token_loop(
     assert any(findings for _, findings in evidence.evaluate_batch(batch))
 
 
-def testlook_up_finds_keys_in_either_order() -> None:
-    """Pair keys are found whether the queries are searched sorted (they fit 36 bits) or as
-    they come (larger keys)."""
-    rng = np.random.default_rng(4)
-    for high in (1 << 30, 1 << 50):
-        keys = np.unique(rng.integers(0, high, 5000))
-        values = rng.random(len(keys)) + 1.0
-        queries = np.concatenate([keys[::3], rng.integers(0, high, 2000)])
-        rng.shuffle(queries)
-        want = dict(zip(keys.tolist(), values.tolist(), strict=True))
-        got = look_up(keys, values, queries)
-        assert got.tolist() == [want.get(q, 0.0) for q in queries.tolist()]
+def _sorted_look_up(
+    keys: npt.NDArray[np.int64], values: npt.NDArray[np.float64], queries: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """The look-up KeyTable replaced: a binary search in the sorted keys, 0 where absent."""
+    out = np.zeros(len(queries))
+    if not len(keys):
+        return out
+    pos = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    found = keys[pos] == queries
+    out[found] = values[pos[found]]
+    return out
+
+
+@pytest.mark.parametrize("high", [1 << 16, 1 << 31, (1 << 32) - 1, 1 << 50, 1 << 63])
+def test_key_table_finds_what_a_sorted_search_finds(high: int) -> None:
+    """Keys of 32 and 64 bits, with and without a priority, among absent queries, the free
+    slot's marks and keys past 32 bits in a 32-bit table: each value a sorted search finds."""
+    rng = np.random.default_rng(high % 1000)
+    keys = np.unique(rng.integers(0, high, 5000, dtype=np.int64))
+    values = rng.integers(1, 65_535, len(keys)).astype(np.uint16)
+    queries = np.concatenate(
+        [keys, keys[::3], rng.integers(0, high, 4000, dtype=np.int64), [0, 0xFFFF_FFFF]]
+    )
+    if high < 1 << 32:
+        queries = np.concatenate([queries, keys[:50] + (1 << 32)])  # 32-bit table, wider queries
+    rng.shuffle(queries)
+    want = _sorted_look_up(keys, values.astype(np.float64), queries)
+    for priority in (None, values):
+        table = KeyTable(keys, values, priority)
+        assert len(table) == len(keys)
+        got = table.get(queries)
+        assert got.dtype == np.float64 and got.tolist() == want.tolist()
+        assert table.get(queries.astype(np.uint64)).tolist() == want.tolist()
+    assert KeyTable(keys[:0], values[:0]).get(queries).tolist() == [0.0] * len(queries)
+    assert KeyTable(keys, values).get(queries[:0]).tolist() == []
+    with pytest.raises(ValueError, match="distinct"):
+        KeyTable(np.array([3, 3]), np.array([1.0, 2.0]))
+
+
+def test_token_findings_are_the_checked_findings(
+    evidence: SynonymEvidence, spun: list[str]
+) -> None:
+    """A finding made without the checks equals (and serialises as) Finding.at's."""
+    made = 0
+    for text in spun:
+        for f in evidence.evaluate(Document(text))[1]:
+            checked = Finding.at(text, "spin", f.start, f.end, f.score, f.reason, f.suggestion)
+            assert f == checked and f.to_dict() == checked.to_dict() and hash(f) == hash(checked)
+            assert pickle.loads(pickle.dumps(f)) == checked
+            made += 1
+    assert made >= 10
+    quick = token_finding("a few words", 2, 5, 1.0, "r", "s")
+    assert quick == Finding.at("a few words", "spin", 2, 5, 1.0, "r", "s")
+    assert repr(quick) == repr(Finding.at("a few words", "spin", 2, 5, 1.0, "r", "s"))
+
+
+def test_words_written_in_capitals_are_looked_up_as_written(
+    evidence: SynonymEvidence, held_out: list[str]
+) -> None:
+    """A table word that is not lower-case (none of WordNet's) is found where it is written
+    so, and only there: the batch evaluation still equals the token loop."""
+    gaps = {**evidence.gaps, "Shares": (2.5, "Stocks"), "Court": (1.5, "Tribunal")}
+    wide = {**evidence.wide_gaps, "Shares": 2.0}
+    capitals = SynonymEvidence(
+        evidence.settings, gaps, evidence.left_pairs, evidence.right_pairs, wide
+    )
+    texts = [(EXTRA + " The Court said shares fell. ") * 4, *held_out[:5]]
+    batch = scan_batch(texts)
+    for text, (features, findings) in zip(texts, capitals.evaluate_batch(batch), strict=True):
+        want, hits = _evaluate_token_by_token(capitals, text)
+        assert features == want
+        assert [(f.start, f.score) for f in findings] == [
+            (scan_batch([text]).start.tolist()[j], p) for j, p, _ in hits
+        ]
+    assert capitals.evaluate_batch(batch)[0][0] != evidence.evaluate_batch(batch)[0][0]
+
+
+def test_rows_looked_up_by_the_caller_give_the_same_evaluation(
+    evidence: SynonymEvidence, spun: list[str]
+) -> None:
+    """``near_low`` from a table of the caller's own (as the spin detector's one look-up
+    per word) gives what the evidence's own look-up gives."""
+    batch = scan_batch(spun)
+    ids = evidence.word_ids()
+    mine = {w: i for w, i in ids.items()}
+    near = np.array([mine.get(w, evidence.no_word()) for w in batch.low_words], dtype=np.int64)
+    (table, found), (own_table, own_found) = (
+        evidence.evaluate_rows(batch, near),
+        evidence.evaluate_rows(batch),
+    )
+    assert table.tobytes() == own_table.tobytes() and found == own_found and found

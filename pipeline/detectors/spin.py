@@ -43,15 +43,17 @@ evidence is rarity *within a meaning* and moves less, but still some: the reliab
 fitted without the thesaurus spinner's articles (``pipeline.training.train``).
 
 Speed: :meth:`SpinDetector.detect_batch` works on a batch of articles at once (scoring's
-256): one :func:`~pipeline.text.scan_batch` of all their texts, one
-look-up per distinct word of the batch, the bigram counts of all word pairs (and of the
-pairs the lexicon matches' originals would make) in one sorted search, sentence starts and
-function-word counts with numpy over the whole batch; the lexicon matches found by looking
-up the packed word numbers of every possible start at once, and scored with numpy over all
-the batch's matches, each float added in the order the match-by-match code added it; per
-article only the sums whose order fixes their rounding and the findings
-(``tests/test_spin.py`` checks every piece against the article-by-article code it replaced,
-and the features are bit-identical).
+256): one :func:`~pipeline.text.scan_batch` of all their texts, one dict look-up per
+distinct word of the batch for every table (vocabulary, thesaurus, tracked words, lexicon
+numbers), the bigram counts of all word pairs (and of the pairs the lexicon matches'
+originals would make) in one hash-table look-up (:class:`~.spin_synonyms.KeyTable`), sentence
+starts and function-word counts with numpy over the whole batch; the lexicon matches found
+by looking up the packed word numbers of every possible start at once, and scored with numpy
+over all the batch's matches, each float added in the order the match-by-match code added
+it; the features as columns over the batch, in the arithmetic the article-by-article code
+did; per article only the sums whose order fixes their rounding and the findings, built
+without re-checking spans the tokens give (``tests/test_spin.py`` checks every piece
+against the article-by-article code it replaced, and the features are bit-identical).
 """
 
 from __future__ import annotations
@@ -71,7 +73,12 @@ from pipeline.article import Finding
 from pipeline.config import SpinSettings, SynonymSettings
 from pipeline.detectors.base import Detection, Detector
 from pipeline.detectors.spin_lexicon import LEXICON, LexiconEntry
-from pipeline.detectors.spin_synonyms import SynonymEvidence, look_up
+from pipeline.detectors.spin_synonyms import (
+    _SUM_IN_ORDER,
+    KeyTable,
+    SynonymEvidence,
+    token_finding,
+)
 from pipeline.text import (
     CLOSE,
     DOT,
@@ -296,6 +303,8 @@ class SpinDetector(Detector):
         self._logp = (zipf - 9.0) * math.log(10)
         self._p = np.exp(self._logp)
         self._left = np.append(self.word_counts.astype(np.float64), 0.0)
+        # The pairs' counts by key, the most frequent pairs first (most looked up).
+        self._bigrams = KeyTable(self.bigram_keys, self.bigram_counts, self.bigram_counts)
         self._fw_ref = np.array([self._ref_rate(w) for w in FUNCTION_WORDS], dtype=np.float64)
         # Words counted per article: the function words (in order), then the single-word
         # originals of the lexicon (whose absence is evidence).
@@ -323,6 +332,19 @@ class SpinDetector(Detector):
         oov = len(self.vocab)
         self._lexicon = _lexicon_keys(self._first)
         width = max(len(e.originals) for e in LEXICON)
+        # Per entry and original (entry * width + original): the suggestion and its reason as
+        # written and as at a sentence start (see :func:`_match_case`).
+        self._suggest = [
+            (
+                *_suggestion(e.originals[j], False),
+                *_suggestion(e.originals[j], True),
+            )
+            if j < len(e.originals)
+            else ("", "", "", "")
+            for e in LEXICON
+            for j in range(width)
+        ]
+        self._width = width
         sides = np.full((3, width, len(LEXICON)), -1, dtype=np.int64)
         for k, e in enumerate(LEXICON):
             for j, o in enumerate(e.originals):
@@ -349,6 +371,32 @@ class SpinDetector(Detector):
             sides[1],
             sides[2],
         )
+
+        # One table for all of a batch's word look-ups: each word's row (one dict operation
+        # per distinct word of the batch), and per row the word's vocabulary id, its row of
+        # the thesaurus's tables, its column of the tracked counts and its lexicon number.
+        # A thesaurus word's row is its row of the thesaurus's tables (a copy of its dict, not
+        # built again: start-up); the other words' rows follow those; the last row is a word
+        # of none of the tables.
+        thesaurus = self.synonyms.word_ids() if self.synonyms is not None else {}
+        none = self.synonyms.no_word() if self.synonyms is not None else 0
+        self._words = dict(thesaurus)
+        rows = count(none + 1)
+        places = [
+            np.fromiter(map(self._words.setdefault, table, rows), np.intp, len(table))
+            for table in (self.vocab, self._tracked, self._lexicon.numbers)
+        ]
+        size = next(rows) + 1
+        self._no_row = size - 1
+        on_thesaurus = np.full(size, none, dtype=np.int32)  # (int32: half the memory)
+        on_thesaurus[: none + 1] = np.arange(none + 1)  # (rows of no word: never read)
+        self._word_columns = [on_thesaurus]
+        for table, at, default in zip(
+            (self.vocab, self._tracked, self._lexicon.numbers), places, (oov, -1, 0), strict=True
+        ):
+            column = np.full(size, default, dtype=np.int32)
+            column[at] = np.fromiter(table.values(), np.int32, len(table))
+            self._word_columns.append(column)
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
@@ -391,20 +439,29 @@ class SpinDetector(Detector):
         if not docs:
             return []
         batch = scanned(docs)
-        sizes = np.diff(batch.first).tolist()
+        n_texts = len(batch)
+        sizes_a = np.diff(batch.first)
+        sizes = sizes_a.tolist()
         oov = len(self.vocab)
         low_words = batch.low_words
-        ids = np.fromiter(map(self.vocab.get, low_words, repeat(oov)), np.int64, len(low_words))
+        rows = np.fromiter(
+            map(self._words.get, low_words, repeat(self._no_row)), np.int64, len(low_words)
+        )
+        # Each distinct lower-cased word's row of the thesaurus's tables, vocabulary id,
+        # column of the tracked counts and lexicon number.
+        near_low, ids, tracked_d, number = (
+            c.take(rows).astype(np.int64) for c in self._word_columns
+        )
         token_low = batch.low.take(batch.word)
         ids = ids.take(token_low)
-        tracked = self._tracked_rows(batch).take(token_low)
+        tracked = tracked_d.take(token_low)
         counts = self._tracked_counts(batch, tracked)
         function_words = self._function_word_features(counts, sizes)
         lower_rates = _lower_start_rates(batch)
         # The lexicon matches of all articles of enough words, and the word pairs their
         # originals would make at their junctions.
-        long_enough = np.array(sizes, dtype=np.int64) >= _MIN_WORDS
-        matches = _lexicon_matches(self._lexicon, batch, token_low, long_enough)
+        long_enough = sizes_a >= _MIN_WORDS
+        matches = _lexicon_matches(self._lexicon, batch, token_low, long_enough, number)
         junctions = self._junctions(batch, matches, ids)
         # The reference counts of every pair of neighbouring tokens (those across two
         # articles are never used; only adjacent pairs are read: the collocation rate, the
@@ -415,7 +472,7 @@ class SpinDetector(Detector):
         keys = ((left << 16) | right).astype(np.uint32)
         needed = np.ones(len(keys), dtype=np.bool_)
         needed[:n_pairs] = batch.adjacent[:-1]
-        c12 = self._pair_counts(keys, left, right, needed)
+        c12 = self._pair_counts(keys, needed)
         all_anti = self._anti(c12, self._left.take(left) * self._p.take(right))
         anti = all_anti[:n_pairs]
         known = batch.adjacent[:-1] & (ids[:-1] != oov)
@@ -424,69 +481,77 @@ class SpinDetector(Detector):
         scored, best, opens = self._score_matches(
             batch, matches, junctions, anti, o_fit, all_anti[n_pairs:], counts, tracked
         )
-        found = self._findings(batch, matches, scored, best, opens)
-        scores = scored.tolist()
-        bounds = np.searchsorted(matches.article, np.arange(len(batch) + 1)).tolist()
-        synonyms = self.synonyms.evaluate_batch(batch) if self.synonyms is not None else None
+        found, n_found = self._findings(batch, matches, scored, best, opens)
+        # The features of all articles as columns, each with the arithmetic the
+        # article-by-article code did (elementwise: the same floats).
+        n = np.maximum(sizes_a, 1)
+        per_k = 1000.0 / n
+        if _SUM_IN_ORDER:  # sum() adds in order, as bincount adds its weights
+            score_sums = np.bincount(matches.article, weights=scored, minlength=n_texts)
+        else:
+            bounds = np.searchsorted(matches.article, np.arange(n_texts + 1)).tolist()
+            values = scored.tolist()
+            score_sums = np.array([sum(values[i:j]) for i, j in pairwise(bounds)], np.float64)
+        top = np.zeros(n_texts)  # scores are >= 0: max(scores, default=0.0)
+        np.maximum.at(top, matches.article, scored)
+        # numpy's pairwise sum over each article's own pairs, as alone (reduceat on the batch
+        # adds in another order)
+        reduce = np.add.reduce
+        anti_sums = [
+            float(reduce(weighted[lo : hi - 1])) if hi - lo >= _MIN_WORDS else 0.0
+            for lo, hi in pairwise(batch.first.tolist())
+        ]
+        columns = [
+            score_sums * per_k,
+            n_found * per_k,
+            top,
+            np.array(function_words, dtype=np.float64).reshape(n_texts, 3),
+            np.array(lower_rates, dtype=np.float64),
+            np.array(anti_sums, dtype=np.float64) * 100.0 / n,
+        ]
+        thesaurus: dict[int, list[Finding]] = {}
+        if self.synonyms is not None:
+            values, thesaurus = self.synonyms.evaluate_rows(batch, near_low)
+            columns.append(values)
+        table = np.column_stack(columns)
+        if self.calibration is not None:
+            strongest = np.zeros(n_texts)  # max(..., default=0.0)
+            for k, family in enumerate(self._families):
+                total = np.zeros(n_texts)  # sum(): 0 + each tail in turn
+                for j, q in family:
+                    total = total + _tails(table[:, j], _quantile_rows(q, sizes_a))
+                mean = total / len(family)
+                strongest = mean if k == 0 else np.maximum(strongest, mean)
+            table = np.column_stack([table, np.sqrt(strongest)])
+        table[~long_enough] = 0.0
         out: list[Detection] = []
-        zeros = [0.0] * len(self.feature_names())
-        for a, n in enumerate(sizes):
-            if n < _MIN_WORDS:
-                out.append(self._detection(zeros, []))
+        name = self.name
+        for a, row in enumerate(table.tolist()):
+            if not long_enough[a]:
+                out.append(Detection(name, tuple(row), ()))
                 continue
-            lo, hi = int(batch.first[a]), int(batch.first[a + 1])
-            findings = found.get(a, [])
-            per_k = 1000.0 / n
-            score_values = scores[bounds[a] : bounds[a + 1]]
-            features = [
-                sum(score_values) * per_k,
-                len(findings) * per_k,
-                max(score_values, default=0.0),
-                *function_words[a],
-                lower_rates[a],
-                # numpy's pairwise sum over the article's own pairs, as alone (reduceat on
-                # the batch adds in another order)
-                float(np.add.reduce(weighted[lo : hi - 1])) * 100.0 / n,
-            ]
-            if synonyms is not None:
-                values, thesaurus = synonyms[a]
-                features.extend(values[name] for name in SynonymEvidence.FEATURES)
+            findings = found[a]
+            if a in thesaurus:
                 # A word the lexicon already explains keeps the lexicon's finding.
                 taken = [(f.start, f.end) for f in findings]
                 findings.extend(
-                    f for f in thesaurus if not any(s < f.end and f.start < e for s, e in taken)
+                    f for f in thesaurus[a] if not any(s < f.end and f.start < e for s, e in taken)
                 )
                 findings.sort(key=lambda f: f.start)
-            if self.calibration is not None:
-                strongest = max(
-                    (
-                        sum(_tail(features[j], _quantiles(q, n)) for j, q in family) / len(family)
-                        for family in self._families
-                    ),
-                    default=0.0,
-                )
-                features.append(math.sqrt(strongest))
-            # Every value is a Python float already: the tuple is what _detection makes.
-            out.append(Detection(self.name, tuple(features), tuple(findings)))
+            out.append(Detection(name, tuple(row), tuple(findings)))
         return out
 
     def _pair_counts(
-        self,
-        keys: npt.NDArray[np.uint32],
-        left: npt.NDArray[np.int64],
-        right: npt.NDArray[np.int64],
-        needed: npt.NDArray[np.bool_] | None = None,
+        self, keys: npt.NDArray[np.uint32], needed: npt.NDArray[np.bool_] | None = None
     ) -> npt.NDArray[np.float64]:
         """Reference count of each word pair (its ``keys``: left id << 16 | right id), 0 where
-        either word is outside the vocabulary (or the pair is not ``needed``)."""
-        oov = len(self.vocab)
-        look = (left != oov) & (right != oov)
-        if needed is not None:
-            look &= needed
-        at = np.flatnonzero(look)
-        c12 = np.zeros(len(keys))
-        c12[at] = look_up(self.bigram_keys, self.bigram_counts, keys.take(at))
-        return c12
+        either word is outside the vocabulary (the id past the vocabulary's is in no pair of
+        the reference) or the pair is not ``needed``."""
+        c12 = self._bigrams.get(keys)
+        if needed is None:
+            return c12
+        out: npt.NDArray[np.float64] = np.where(needed, c12, 0.0)
+        return out
 
     @staticmethod
     def _anti(
@@ -658,36 +723,32 @@ class SpinDetector(Detector):
         scores: npt.NDArray[np.float64],
         best: npt.NDArray[np.int64],
         opens: npt.NDArray[np.bool_],
-    ) -> dict[int, list[Finding]]:
-        """Article -> the findings of its matches that score at least the settings' minimum,
-        in match order, each suggesting its best original in the case the context wants."""
+    ) -> tuple[list[list[Finding]], npt.NDArray[np.int64]]:
+        """Each article's findings of its matches that score at least the settings' minimum,
+        in match order, each suggesting its best original in the case the context wants; and
+        how many each article has."""
         picked = np.flatnonzero(scores >= self.settings.finding_min_score)
         first = matches.first.take(picked)
-        out: dict[int, list[Finding]] = {}
-        words, texts = batch.words, batch.texts
-        for a, start, end, entry, original, opening, score, word in zip(
-            matches.article.take(picked).tolist(),
+        article = matches.article.take(picked)
+        suggest, words, texts = self._suggest, batch.words, batch.texts
+        found: list[Finding] = []
+        for text, start, end, k, opening, score, word in zip(
+            map(texts.__getitem__, article.tolist()),
             batch.start.take(first).tolist(),
             batch.end.take(matches.last.take(picked)).tolist(),
-            matches.entry.take(picked).tolist(),
-            best.take(picked).tolist(),
+            (matches.entry.take(picked) * self._width + best.take(picked)).tolist(),
             opens.take(picked).tolist(),
             scores.take(picked).tolist(),
             batch.word.take(first).tolist(),
             strict=True,
         ):
-            suggestion = _match_case(LEXICON[entry].originals[original], words[word], opening)
-            finding = Finding.at(
-                texts[a],
-                "spin",
-                start,
-                end,
-                score,
-                f"spinner substitution for '{suggestion}'",
-                suggestion,
-            )
-            out.setdefault(a, []).append(finding)
-        return out
+            suggestion, reason, capital, capital_reason = suggest[k]
+            if opening or words[word][0].isupper():
+                suggestion, reason = capital, capital_reason
+            found.append(token_finding(text, start, end, score, reason, suggestion))
+        counts = np.bincount(article, minlength=len(batch))
+        bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        return [found[i:j] for i, j in pairwise(bounds)], counts
 
     def _tracked_rows(self, batch: ScanBatch) -> npt.NDArray[np.int64]:
         """Each distinct lower-cased word's column of the tracked counts (-1: none): the
@@ -736,15 +797,6 @@ def _percentiles(values: Sequence[float]) -> tuple[float, float, float]:
     return float(q50), float(q90), float(q99)
 
 
-def _tail(x: float, q: tuple[float, float, float]) -> float:
-    """How far into clean news's upper tail ``x`` is: 0 at the median, 1 at the 90th
-    percentile, 2 at the 99th, linear beyond."""
-    q50, q90, q99 = q
-    if x <= q90:
-        return min(max((x - q50) / max(q90 - q50, 1e-9), 0.0), 1.0)
-    return 1.0 + (x - q90) / max(q99 - q90, 1e-9)
-
-
 # A family feature's clean-news percentiles by article length: ``(fewest tokens, 50th, 90th,
 # 99th percentile)`` per length bin, shortest first. A rate over 120 words spreads wider than
 # over 500: with one set of percentiles (measured on full articles) short clean news sat in
@@ -761,7 +813,7 @@ _MIN_CALIBRATION_VALUES = 100  # per length bin, else one set of percentiles for
 def _by_length(
     calibration: Calibration,
 ) -> tuple[list[int], list[tuple[float, float, float]]]:
-    """Bin lower bounds and quantiles of a stored calibration, for :func:`_quantiles`."""
+    """Bin lower bounds and quantiles of a stored calibration, for :func:`_quantile_rows`."""
     if not isinstance(calibration[0], tuple):  # one set for every length (older detectors)
         q50, q90, q99 = calibration
         return [0], [(float(q50), float(q90), float(q99))]
@@ -769,12 +821,27 @@ def _by_length(
     return [b[0] for b in bins], [(b[1], b[2], b[3]) for b in bins]
 
 
-def _quantiles(
-    calibration: tuple[list[int], list[tuple[float, float, float]]], n_tokens: int
-) -> tuple[float, float, float]:
-    """The percentiles for an article of ``n_tokens`` tokens."""
+def _quantile_rows(
+    calibration: tuple[list[int], list[tuple[float, float, float]]],
+    n_tokens: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]:
+    """The percentiles for articles of ``n_tokens`` tokens: a row (50th, 90th, 99th) per
+    article, those of the length bin it falls in."""
     lows, quantiles = calibration
-    return quantiles[max(bisect_right(lows, n_tokens) - 1, 0)]
+    at = np.maximum(np.searchsorted(np.array(lows), n_tokens, side="right") - 1, 0)
+    rows: npt.NDArray[np.float64] = np.array(quantiles, dtype=np.float64).take(at, axis=0)
+    return rows
+
+
+def _tails(x: npt.NDArray[np.float64], q: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """How far into clean news's upper tail each value of ``x`` is, against its row of
+    percentiles ``q``: 0 at the median, 1 at the 90th percentile, 2 at the 99th, linear
+    beyond (``tests/test_spin.py`` checks it against the value-by-value definition)."""
+    q50, q90, q99 = q[:, 0], q[:, 1], q[:, 2]
+    low = np.minimum(np.maximum((x - q50) / np.maximum(q90 - q50, 1e-9), 0.0), 1.0)
+    high = 1.0 + (x - q90) / np.maximum(q99 - q90, 1e-9)
+    out: npt.NDArray[np.float64] = np.where(x <= q90, low, high)
+    return out
 
 
 def _excerpts(text: str) -> list[str]:
@@ -936,6 +1003,7 @@ def _lexicon_matches(
     batch: ScanBatch,
     token_low: npt.NDArray[np.int64],
     long_enough: npt.NDArray[np.bool_],
+    number: npt.NDArray[np.int64] | None = None,
 ) -> _Matches:
     """The lexicon matches in each article of ``long_enough`` (non-overlapping, left to
     right, longest first; ``lex``: :func:`_lexicon_keys`), for the whole batch at once: at
@@ -943,9 +1011,11 @@ def _lexicon_matches(
     :class:`_LexiconKeys`, the first two, three, ... looked up among the wordings' in one
     sorted search, the longest found winning (else the token's single-word entry); then,
     left to right, a match that starts inside the one kept before it is dropped.
-    ``token_low``: each token's lower-cased word. Scoring and the build's reference counts
+    ``token_low``: each token's lower-cased word; ``number``: each distinct lower-cased
+    word's number (by default looked up here). Scoring and the build's reference counts
     both use it."""
-    number = _numbers(lex.numbers, batch)
+    if number is None:
+        number = _numbers(lex.numbers, batch)
     adjacent = batch.adjacent
     at = np.flatnonzero(lex.starts.take(number).take(token_low))
     opener = number.take(token_low.take(at))
@@ -1074,6 +1144,13 @@ def _opens_sentences(
         if "\n" in texts[article[inner[i]]][end[t - 1] : start[t]]:
             opens[inner[i]] = True
     return opens
+
+
+def _suggestion(original: str, capital: bool) -> tuple[str, str]:
+    """A lexicon original as suggested (:func:`_match_case`: ``capital`` where the matched
+    word is capitalised or opens a sentence) and the finding's reason."""
+    suggestion = _match_case(original, "x", capital)
+    return suggestion, f"spinner substitution for '{suggestion}'"
 
 
 def _match_case(suggestion: str, matched: str, starts_sentence: bool) -> str:

@@ -23,9 +23,9 @@ article gets rates of those, and findings for the surest tokens.
 
 Speed: articles are evaluated a batch at a time over :func:`scan_batch` (also the spin
 detector's tokenizer): each distinct word of the batch is looked up once in per-word arrays,
-context pairs are int64 keys of word ids searched in sorted arrays, and numpy gathers and
-counts run over all the batch's tokens; sums are added token by token in text order, exactly
-as a loop adds them.
+context pairs are int64 keys of word ids looked up in hash tables (:class:`KeyTable`, only
+where both words are of some pair), and numpy gathers and counts run over all the batch's
+tokens; sums are added token by token in text order, exactly as a loop adds them.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from itertools import count, pairwise, repeat
-from operator import eq, itemgetter
+from itertools import compress, count, pairwise, repeat
+from operator import eq, itemgetter, ne
 from typing import Any
 
 import numpy as np
@@ -99,9 +99,9 @@ class SynonymEvidence:
         """Per word, as arrays over one word table (every word of the maps, numbered): whether
         it is a candidate, its gap, log-odds without context and probability, whether the gap
         is dispreferred, whether context pairs exist on either side, its wide gap (NaN: none);
-        and the context pairs as sorted int64 keys ``left id * size + right id`` with their
-        gains. A batch then looks each distinct word up once and gathers with numpy. (Derived
-        at load, not stored: 25-45 ms, most of it cutting and numbering the pairs' words.)"""
+        and the context pairs' gains by key ``left id * size + right id`` (:class:`KeyTable`).
+        A batch then looks each distinct word up once and gathers with numpy. (Derived at
+        load, not stored: 25-45 ms, most of it cutting and numbering the pairs' words.)"""
         cfg = self.settings
         # "x w" keys -> x, w, x, w, ... (words hold no spaces)
         left = " ".join(self.left_pairs).split(" ") if self.left_pairs else []
@@ -133,10 +133,19 @@ class SynonymEvidence:
         self._wide[wide_ids] = np.fromiter(wide.values(), np.float64, len(wide))
         self._has_left = np.zeros(size, dtype=np.bool_)
         self._has_right = np.zeros(size, dtype=np.bool_)
-        self._left_keys, self._left_gain = _pair_table(left_ids, self.left_pairs, size)
-        self._right_keys, self._right_gain = _pair_table(right_ids, self.right_pairs, size)
+        self._left_table = _pair_table(left_ids, self.left_pairs, size)
+        self._right_table = _pair_table(right_ids, self.right_pairs, size)
         self._has_left[left_ids[1::2]] = True
         self._has_right[right_ids[0::2]] = True
+        self._left_word = np.zeros(size, dtype=np.bool_)  # the left word of some left pair
+        self._left_word[left_ids[0::2]] = True
+        self._right_word = np.zeros(size, dtype=np.bool_)  # ... the right word of a right pair
+        self._right_word[right_ids[1::2]] = True
+        # The words of the tables that differ from their lower-case form (as scan lowers
+        # words): only those can be a word written otherwise (none of WordNet's are).
+        words = list(ids)
+        lowered = "\n".join(words).lower().replace("’", "'").split("\n")
+        self._unlowered = {w: ids[w] for w in compress(words, map(ne, words, lowered))}
 
     def __getstate__(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
@@ -234,39 +243,72 @@ class SynonymEvidence:
         return self.evaluate_batch(scan_batch([doc.text]))[0]
 
     def evaluate_batch(self, batch: ScanBatch) -> list[tuple[dict[str, float], list[Finding]]]:
-        """:meth:`evaluate` of each text of a scanned batch: one table look-up per distinct
-        word, numpy gathers over all tokens, and per-text sums that add token by token in
-        text order, as a loop would (``np.bincount`` adds its weights in order)."""
+        """:meth:`evaluate` of each text of a scanned batch (see :meth:`evaluate_rows`)."""
+        table, found = self.evaluate_rows(batch)
+        return [
+            (dict(zip(self.FEATURES, values, strict=True)), found.get(a, []))
+            for a, values in enumerate(table.tolist())
+        ]
+
+    def word_ids(self) -> dict[str, int]:
+        """Word -> its row of the per-word tables, for a caller that looks the batch's
+        lower-cased words up in one table of its own (:meth:`evaluate_rows`' ``near_low``);
+        a word outside it gets :meth:`no_word`."""
+        return self._ids
+
+    def no_word(self) -> int:
+        return self._size - 1
+
+    def evaluate_rows(
+        self, batch: ScanBatch, near_low: npt.NDArray[np.int64] | None = None
+    ) -> tuple[npt.NDArray[np.float64], dict[int, list[Finding]]]:
+        """Each text's feature values (a row, in :attr:`FEATURES`' order) and the findings of
+        the texts that have some (by their place in the batch): one table look-up per
+        distinct word, numpy gathers over all tokens, and per-text sums that add token by
+        token in text order, as a loop would (``np.bincount`` adds its weights in order).
+        ``near_low``: each of the batch's distinct lower-cased words' row (its place in
+        :meth:`word_ids`), when the caller looked them up already."""
         cfg = self.settings
         n_texts = len(batch)
         size = self._size
-        get = self._ids.get
         # A neighbour is looked up lower-cased, a candidate as written (capitalised words,
         # names and sentence starts, are never candidates): one look-up per distinct word.
-        low_words = batch.low_words
-        near_low = np.fromiter(map(get, low_words, repeat(size - 1)), np.int64, len(low_words))
+        if near_low is None:
+            low_words = batch.low_words
+            get = self._ids.get
+            near_low = np.fromiter(map(get, low_words, repeat(size - 1)), np.int64, len(low_words))
         near_d = near_low.take(batch.low)
         row_d = near_d.copy()
+        # A word written otherwise than lower-cased is only found as written if a word of the
+        # tables is (none is, in WordNet's lower-case synonyms): else it is no word of them.
         other = np.flatnonzero(~np.fromiter(map(eq, batch.words, batch.lows), np.bool_))
-        row_d[other] = [get(batch.words[i], size - 1) for i in other.tolist()]
-        row, near = row_d.take(batch.word), near_d.take(batch.word)
+        if self._unlowered:
+            unlowered = self._unlowered.get
+            row_d[other] = [unlowered(batch.words[i], size - 1) for i in other.tolist()]
+        else:
+            row_d[other] = size - 1
+        # Gathered per distinct word, then per token from those (small: in cache).
+        token_word = batch.word
         article = batch.article
-        ci = np.flatnonzero(self._cand.take(row))  # the candidate tokens
-        cw, ca = row.take(ci), article.take(ci)
+        ci = np.flatnonzero(self._cand.take(row_d).take(token_word))  # the candidate tokens
+        cw, ca = row_d.take(token_word.take(ci)), article.take(ci)
         # Context: a neighbour (lower-cased) collocates with a synonym but never with the word.
         adjacent = batch.adjacent
         after = np.zeros(len(adjacent), dtype=np.bool_)  # adjacent to the token before
         after[1:] = adjacent[:-1]
         left = np.flatnonzero(self._has_left.take(cw) & after.take(ci))
         right = np.flatnonzero(self._has_right.take(cw) & adjacent.take(ci))
+        # (only where the neighbour is a word of some pair on that side: the others are none)
+        before = near_d.take(token_word.take(ci.take(left) - 1))
+        paired = np.flatnonzero(self._left_word.take(before))
+        left, before = left.take(paired), before.take(paired)
         ctx_left = np.zeros(len(ci))
-        ctx_left[left] = look_up(
-            self._left_keys, self._left_gain, near[ci[left] - 1] * size + cw[left]
-        )
+        ctx_left[left] = self._left_table.get(before * size + cw.take(left))
+        next_ = near_d.take(token_word.take(ci.take(right) + 1))
+        paired = np.flatnonzero(self._right_word.take(next_))
+        right, next_ = right.take(paired), next_.take(paired)
         ctx_right = np.zeros(len(ci))
-        ctx_right[right] = look_up(
-            self._right_keys, self._right_gain, cw[right] * size + near[ci[right] + 1]
-        )
+        ctx_right[right] = self._right_table.get(cw.take(right) * size + next_)
         ctx = ctx_left + ctx_right  # gains are > 0: 0 is no pair
         p = self._p0.take(cw)
         hot = np.flatnonzero(ctx > 0.0)
@@ -276,48 +318,50 @@ class SynonymEvidence:
                 1.0 / (1.0 + math.exp(-(b + weight * c)))
                 for b, c in zip(self._base[cw[hot]].tolist(), ctx[hot].tolist(), strict=True)
             ]
-        n_cand = np.bincount(ca, minlength=n_texts).tolist()
-        total_gap = np.bincount(ca, weights=self._gap.take(cw), minlength=n_texts).tolist()
-        dispreferred = np.bincount(ca[self._disp.take(cw)], minlength=n_texts).tolist()
-        context = np.bincount(ca[hot], minlength=n_texts).tolist()
-        posterior = np.bincount(ca, weights=p, minlength=n_texts).tolist()
-        wide = self._wide.take(row)
+        n_cand = np.bincount(ca, minlength=n_texts)
+        total_gap = np.bincount(ca, weights=self._gap.take(cw), minlength=n_texts)
+        dispreferred = np.bincount(ca[self._disp.take(cw)], minlength=n_texts)
+        context = np.bincount(ca[hot], minlength=n_texts)
+        posterior = np.bincount(ca, weights=p, minlength=n_texts)
+        wide = self._wide.take(row_d).take(token_word)
         wide_at = np.flatnonzero(~np.isnan(wide))
         wide_article = article.take(wide_at)
-        n_wide = np.bincount(wide_article, minlength=n_texts).tolist()
+        n_wide = np.bincount(wide_article, minlength=n_texts)
         if _SUM_IN_ORDER:
             weights = wide.take(wide_at)
-            wide_sum = np.bincount(wide_article, weights=weights, minlength=n_texts).tolist()
+            wide_sum = np.bincount(wide_article, weights=weights, minlength=n_texts)
         else:
             values = wide.take(wide_at).tolist()
             bounds = np.searchsorted(wide_at, batch.first).tolist()
-            wide_sum = [sum(values[i:j]) for i, j in pairwise(bounds)]
+            wide_sum = np.array([sum(values[i:j]) for i, j in pairwise(bounds)])
+        # Each operation as the per-text arithmetic did it (elementwise: the same floats).
+        sizes = np.diff(batch.first)
+        per = 1.0 / np.maximum(n_cand, 1)
+        table = np.stack(
+            [
+                total_gap * per,
+                dispreferred * per,
+                context * 100.0 / np.maximum(sizes, 1),
+                posterior * per,
+                wide_sum / np.maximum(n_wide, 1),
+            ],
+            axis=1,
+        )
+        short = sizes < _MIN_WORDS
+        table[short] = 0.0
+        found: dict[int, list[Finding]] = {}
         hit = np.flatnonzero(p >= cfg.finding_min_score)
-        hit_bounds = np.searchsorted(ci[hit], batch.first).tolist()
-        sizes = np.diff(batch.first).tolist()
-        out: list[tuple[dict[str, float], list[Finding]]] = []
-        for a in range(n_texts):
-            n = sizes[a]
-            if n < _MIN_WORDS:
-                out.append((dict.fromkeys(self.FEATURES, 0.0), []))
-                continue
-            per = 1.0 / max(n_cand[a], 1)
-            features = {
-                "syn_choice_gap": total_gap[a] * per,
-                "syn_dispreferred_rate": dispreferred[a] * per,
-                "syn_context_rate": context[a] * 100.0 / n,
-                "syn_posterior_mean": posterior[a] * per,
-                "syn_choice_gap_wide": wide_sum[a] / max(n_wide[a], 1),
-            }
-            hits = hit[hit_bounds[a] : hit_bounds[a + 1]].tolist()
-            findings: list[Finding] = []
-            if len(hits) >= cfg.min_findings:
-                findings = [
+        hit_article = ca.take(hit)
+        n_hits = np.bincount(hit_article, minlength=n_texts)
+        many = np.flatnonzero((n_hits >= cfg.min_findings) & ~short).tolist()
+        if many:
+            hit_bounds = np.searchsorted(hit_article, np.arange(n_texts + 1)).tolist()
+            for a in many:
+                found[a] = [
                     self._finding(batch, a, int(ci[j]), float(p[j]), ctx_left[j], ctx_right[j])
-                    for j in hits
+                    for j in hit[hit_bounds[a] : hit_bounds[a + 1]].tolist()
                 ]
-            out.append((features, findings))
-        return out
+        return table, found
 
     def _finding(
         self, batch: ScanBatch, a: int, i: int, p: float, left: float, right: float
@@ -332,9 +376,8 @@ class SynonymEvidence:
             suggestion = self.right_pairs[f"{written} {batch.lows[batch.word[i + 1]]}"][1]
         if written[0].isupper():
             suggestion = suggestion[0].upper() + suggestion[1:]
-        return Finding.at(
+        return token_finding(
             batch.texts[a],
-            "spin",
             int(batch.start[i]),
             int(batch.end[i]),
             p,
@@ -345,34 +388,121 @@ class SynonymEvidence:
 
 def _pair_table(
     ids: npt.NDArray[np.int64], pairs: dict[str, tuple[float, str]], size: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """Sorted keys ``first id * size + second id`` of word pairs (their ids alternate in
-    ``ids``) and their gains."""
+) -> KeyTable:
+    """The gains of word pairs (their ids alternate in ``ids``) by key ``first id * size +
+    second id``."""
     keys = ids[0::2] * size + ids[1::2]
     gains = np.fromiter(map(itemgetter(0), pairs.values()), np.float64, len(pairs))
-    order = np.argsort(keys)
-    return keys[order], gains[order]
+    return KeyTable(keys, gains)
 
 
-def look_up(
-    keys: npt.NDArray[Any], values: npt.NDArray[Any], queries: npt.NDArray[Any]
-) -> npt.NDArray[np.float64]:
-    """The value of each query key in sorted ``keys``, 0 where it is absent. Queries are
-    searched in sorted order where each fits 36 bits beside its position (the binary searches
-    then walk the table's cache lines in order: three times faster than in text order)."""
-    out = np.zeros(len(queries))
-    if not len(keys) or not len(queries):
+_new = object.__new__
+_set = object.__setattr__
+
+
+def token_finding(
+    text: str, start: int, end: int, score: float, reason: str, suggestion: str
+) -> Finding:
+    """``Finding.at(text, "spin", ...)`` for a span of tokens (non-empty, inside ``text``)
+    and a probability (a float in [0, 1]): the same finding without the checks, its fields
+    set as one dict (a frozen dataclass's ``__init__`` sets them one call at a time, and the
+    detector makes thousands a batch: 4x slower; ``tests/test_spin_synonyms.py``)."""
+    finding: Finding = _new(Finding)
+    _set(
+        finding,
+        "__dict__",
+        {
+            "kind": "spin",
+            "start": start,
+            "end": end,
+            "text": text[start:end],
+            "score": score,
+            "reason": reason,
+            "suggestion": suggestion,
+        },
+    )
+    return finding
+
+
+_EMPTY = np.uint64(0xFFFF_FFFF_FFFF_FFFF)  # KeyTable: a free slot (keys are below 2 ** 63)
+_EMPTY32 = 0xFFFF_FFFF  # ... of a table whose keys all fit 32 bits
+_FIBONACCI = np.uint64(0x9E37_79B9_7F4A_7C15)  # 2 ** 64 / golden ratio: spreads close keys
+
+
+class KeyTable:
+    """Values of non-negative integer keys (below ``2 ** 63``), looked up many at once: an
+    open-addressing hash table (Fibonacci hashing, linear probing, at most a third full)
+    probed with numpy, a round per probe over the queries still unresolved. Each query reads
+    about one random slot, where a binary search in a sorted table reads ~17 (2-3x faster on a
+    batch's 85,000 word pairs). The table is laid out at once, keys in order of their home
+    slot, each in the first free slot from there (probes run past the end into spare slots
+    rather than wrap); of keys with one home slot those of a higher ``priority`` (a pair's
+    count: the pairs most often looked up) come first. Keys are kept in 32 bits where they
+    fit and values in their own type (the smaller the table, the fewer of its reads miss the
+    cache); looked-up values are float64."""
+
+    def __init__(
+        self,
+        keys: npt.NDArray[Any],
+        values: npt.NDArray[Any],
+        priority: npt.NDArray[Any] | None = None,
+    ) -> None:
+        keys = np.asarray(keys).astype(np.uint64)
+        values = np.asarray(values)
+        ordered = keys if (keys[1:] > keys[:-1]).all() else np.sort(keys)  # (np.unique: slower)
+        if (ordered[1:] == ordered[:-1]).any() or (len(keys) and int(ordered[-1]) >= 1 << 63):
+            raise ValueError("KeyTable: keys must be distinct and below 2 ** 63")
+        small = not len(keys) or int(ordered[-1]) < _EMPTY32
+        self._empty = _EMPTY32 if small else _EMPTY
+        bits = max((3 * len(keys)).bit_length(), 4)
+        self._shift = np.uint64(64 - bits)
+        home = self._home(keys)
+        # By home, then priority: one sort of one number (lexsort is slow)
+        tie = np.zeros(len(keys), dtype=np.int64)
+        if priority is not None and len(keys):
+            p = np.asarray(priority)
+            if p.dtype == np.uint16:
+                tie = (~p).astype(np.int64)
+            else:
+                tie[np.argsort(-p.astype(np.float64), kind="stable")] = np.arange(len(keys))
+        order = np.argsort(home * (int(tie.max(initial=0)) + 1) + tie)
+        # Slot of the i-th key in that order: its home, or one past the (i-1)-th key's slot.
+        step = np.arange(len(keys))
+        slot = np.maximum.accumulate(home.take(order) - step) + step if len(keys) else step
+        size = max(1 << bits, int(slot[-1]) + 1 if len(keys) else 0) + 1  # the last one free
+        self._keys = np.full(size, self._empty, dtype=np.uint32 if small else np.uint64)
+        self._keys[slot] = keys.take(order).astype(self._keys.dtype)
+        self._values = np.zeros(size, dtype=values.dtype)
+        self._values[slot] = values.take(order)
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._keys != self._empty))
+
+    def _home(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+        home: npt.NDArray[np.intp] = ((keys * _FIBONACCI) >> self._shift).astype(np.intp)
+        return home
+
+    def get(self, queries: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+        """The value of each query key, 0 where it is absent."""
+        q = np.asarray(queries)
+        wide = q.astype(np.uint64)
+        slot = self._home(wide)
+        # Compared in the table's type where every query fits it (one that equals the free
+        # slot's mark finds nothing: a free slot's value is 0).
+        if self._keys.dtype == np.uint32 and (not len(q) or int(wide.max()) <= _EMPTY32):
+            q = wide.astype(np.uint32)
+        else:
+            q = wide
+        empty = self._empty
+        found = self._keys.take(slot)
+        pending = np.flatnonzero((found != q) & (found != empty))
+        while len(pending):  # a key further along the probe sequence, or the free slot ending it
+            at = slot.take(pending) + 1
+            slot[pending] = at
+            key = self._keys.take(at)
+            found[pending] = key
+            pending = pending[(key != q.take(pending)) & (key != empty)]
+        hit = np.flatnonzero(found == q)
+        out = np.zeros(len(q))
+        out[hit] = self._values.take(slot.take(hit))
         return out
-    if len(queries) < 1 << 27 and int(queries.max()) < 1 << 36 and int(queries.min()) >= 0:
-        packed = (queries.astype(np.uint64) << np.uint64(27)) | np.arange(
-            len(queries), dtype=np.uint64
-        )
-        packed.sort()
-        ordered = (packed >> np.uint64(27)).astype(keys.dtype)  # (no cast of the table)
-        where = (packed & np.uint64((1 << 27) - 1)).astype(np.intp)
-    else:
-        ordered, where = queries, np.arange(len(queries))
-    pos = np.minimum(np.searchsorted(keys, ordered), len(keys) - 1)
-    found = keys[pos] == ordered
-    out[where[found]] = values[pos[found]]
-    return out
