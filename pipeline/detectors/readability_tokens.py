@@ -8,15 +8,21 @@ of a batch are joined by line breaks and split at ``str.isspace`` characters in 
 of news) is its code points packed into one int64 key, an exact stand-in for its string,
 looked up in an open-addressing table held in numpy arrays (:class:`PackedTable`). Longer
 tokens, and those with other characters, keep their strings.
+
+The model's word tables (syllables) are :class:`WordCounts`: sorted arrays that load without
+a Python object per word and look a batch's new words up with one ``searchsorted``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 from numpy.typing import NDArray
+
+from pipeline.text import SPACE, ScanBatch
 
 IntArray = NDArray[np.int64]
 
@@ -24,6 +30,8 @@ PACKED_CHARS = 9  # 8 bytes of 7-bit code points, and a ninth in their top bits
 _MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 _SPREAD = np.uint64(sum(1 << (7 * (k + 1)) for k in range(7)))
 _TOPS = np.uint64(sum(1 << (8 * k + 7) for k in range(7)))
+_ONES = np.uint64(0x0101010101010101)
+_HIGHS = np.uint64(0x8080808080808080)
 _LAST_SPACE = 0x3000  # the last code point str.isspace holds (tests check every one)
 
 
@@ -36,17 +44,21 @@ def _spaces() -> NDArray[np.bool_]:
 
 @dataclass
 class BatchTokens:
-    """``text.split()`` of each text of a batch: token ``i`` is ``joined[start[i]:end[i]]``,
-    the tokens of text ``a`` are ``first[a]:first[a + 1]``; ``key[i]`` packs the token's
-    code points (``c0 | c1 << 8 | ... | c7 << 56``, and bit ``k`` of ``c8`` at bit
-    ``8 k + 7``), 0 when it is longer than :data:`PACKED_CHARS` or has a code point outside
-    1-127."""
+    """``text.split()`` of each text of a batch: token ``i`` is ``joined[start[i]:end[i]]``
+    (``joined``: the texts joined by line breaks), the tokens of text ``a`` are
+    ``first[a]:first[a + 1]``; ``key[i]`` packs the token's code points (``c0 | c1 << 8 |
+    ... | c7 << 56``, and bit ``k`` of ``c8`` at bit ``8 k + 7``), 0 when it is longer than
+    :data:`PACKED_CHARS` or has a code point outside 1-127."""
 
-    joined: str
+    texts: list[str]
     start: IntArray
     end: IntArray
     first: IntArray
     key: IntArray
+
+    @cached_property
+    def joined(self) -> str:
+        return "\n".join(self.texts)
 
     def strings(self, at: IntArray) -> list[str]:
         """Tokens ``at`` as strings."""
@@ -56,35 +68,46 @@ class BatchTokens:
         ]
 
 
-def split_batch(texts: list[str]) -> BatchTokens:
+def split_batch(texts: list[str], scan: ScanBatch | None = None) -> BatchTokens:
     """The whitespace tokens of ``texts`` (``str.split()``: runs of non-``isspace``
-    characters), the line breaks joining the texts keeping tokens from crossing them."""
-    joined = "\n".join(texts)
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    characters), the line breaks joining the texts keeping tokens from crossing them.
+    ``scan``, the batch's :func:`pipeline.text.scan_batch` when another detector made it,
+    lends its code points and space classes (of the same joined text, with a line break
+    before and after) instead of encoding the texts again."""
+    if scan is None:
+        codes = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+        space = np.ones(len(codes) + 2, dtype=np.bool_)  # a space before and after the text
+        space[1:-1] = _spaces().take(codes, mode="clip")
+    else:
+        codes = scan.codes[1:-1]
+        space = (scan.classes & SPACE) != 0  # its SPACE class is str.isspace
     n = len(codes)
-    space = np.ones(n + 2, dtype=np.bool_)  # a space before and after the joined text
-    space[1:-1] = _spaces().take(codes, mode="clip")
     edges = np.flatnonzero(space[1:] != space[:-1])  # token starts and ends, alternating
     start, end = edges[0::2], edges[1::2]
     sizes = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
     text_start = np.cumsum(sizes) - sizes
     first = np.append(np.searchsorted(start, text_start), len(start)).astype(np.int64)
-    # Packed keys: the 8 bytes from each token's start (of the code points' low 7 bits) read
-    # as one little-endian word, cut to the token's length; a ninth character's 7 bits go to
-    # the 8 bytes' free top bits (multiplying by _SPREAD copies them 7 bits apart: bit k of
-    # copy k lands on bit 8 k + 7). Distinct tokens get distinct keys, none 0.
+    # Packed keys: the 8 bytes from each token's start read as one little-endian word, cut to
+    # the token's length; a ninth character's 7 bits go to the 8 bytes' free top bits
+    # (multiplying by _SPREAD copies them 7 bits apart: bit k of copy k lands on bit 8 k + 7).
+    # A byte is its code point, 128 for any above 127: a token packs when none of its first
+    # bytes is 0 or has its top bit set. Distinct tokens get distinct keys, none 0.
     low = np.zeros(n + 16, dtype=np.uint8)
-    low[:n] = codes & 127
+    np.minimum(codes, 128, out=low[:n], casting="unsafe")
     words = np.ndarray(shape=(n + 1,), dtype="<u8", buffer=low, strides=(1,))  # overlapping
     length = end - start
-    key = words[start] & _MASKS[np.minimum(length, 8)]
-    key |= low[start + 8].astype(np.uint64) * (length == 9) * _SPREAD & _TOPS
-    # Code points outside 1-127 before each point.
-    odd = np.zeros(n + 1, dtype=np.int32 if n < 1 << 31 else np.int64)
-    np.cumsum((codes > 127) | (codes == 0), out=odd[1:])
-    packable = (length <= PACKED_CHARS) & (odd[end] == odd[start])
+    kept = _MASKS[np.minimum(length, 8)]
+    key = words[start] & kept
+    ninth = low[start + 8]
+    # Any zero byte in the token's first (up to 8) bytes: bytes past them set to 0xff, then
+    # the exact has-a-zero-byte test (x - 0x0101...) & ~x & 0x8080...
+    x = key | ~kept
+    bad = ((x - _ONES) & ~x | key) & _HIGHS
+    packable = (length <= PACKED_CHARS) & (bad == 0)
+    packable &= (length < PACKED_CHARS) | ((ninth - np.uint8(1)) < np.uint8(127))
+    key |= ninth.astype(np.uint64) * (length == PACKED_CHARS) * _SPREAD & _TOPS
     key[~packable] = 0
-    return BatchTokens(joined, start, end, first, key.view(np.int64))
+    return BatchTokens(texts, start, end, first, key.view(np.int64))
 
 
 class PackedTable:
@@ -154,3 +177,50 @@ class PackedTable:
             self._count += int(taken.sum())
             rest = ~taken
             keys, values, slot = keys[rest], values[rest], (slot[rest] + 1) & mask
+
+
+class WordCounts:
+    """Words -> counts of 0-255 (syllables): the words' UTF-8 bytes (surrogates passed) in
+    one sorted fixed-width array, their counts in a uint8 array. A model stores the two
+    buffers, which load with no Python object made per word (a pickled dict of cmudict's
+    126,000 words took ~50 ms of start-up), and a batch's words are looked up at once with
+    one ``searchsorted``."""
+
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        encoded = [word.encode("utf-8", "surrogatepass") for word in counts]
+        if any(not key or b"\0" in key for key in encoded):
+            raise ValueError("WordCounts: an empty word or one with a NUL character")
+        width = max(map(len, encoded), default=1)
+        words = np.array(encoded, dtype=f"S{width}")
+        values = np.array(list(counts.values()), dtype=np.int64)
+        if len(values) and not 0 <= values.min() <= values.max() <= 255:
+            raise ValueError("WordCounts: a count outside 0-255")
+        order = np.argsort(words, kind="stable")
+        self.words = words[order]
+        self.counts = values[order].astype(np.uint8)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def items(self) -> list[tuple[str, int]]:
+        """The (word, count) pairs, in the table's (byte) order."""
+        words = [key.decode("utf-8", "surrogatepass") for key in self.words.tolist()]
+        return list(zip(words, self.counts.tolist(), strict=True))
+
+    def get(self, words: Sequence[str]) -> IntArray:
+        """Each word's count, -1 for a word not in the table."""
+        out = np.full(len(words), -1, dtype=np.int64)
+        if not len(words) or not len(self.words):
+            return out
+        encoded = [word.encode("utf-8", "surrogatepass") for word in words]
+        width = self.words.dtype.itemsize
+        # A longer word is in no table entry (the array would cut it), nor is one with a NUL
+        # (the array drops trailing NULs).
+        fits = np.fromiter(map(len, encoded), np.int64, len(encoded)) <= width
+        if "\0" in "".join(words):
+            fits &= np.fromiter((b"\0" not in key for key in encoded), np.bool_, len(encoded))
+        keys = np.array(encoded, dtype=self.words.dtype)
+        at = np.minimum(np.searchsorted(self.words, keys), len(self.words) - 1)
+        found = np.flatnonzero(fits & (self.words[at] == keys))
+        out[found] = self.counts[at[found]]
+        return out
