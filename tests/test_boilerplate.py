@@ -860,6 +860,28 @@ def test_page_decisions_are_each_page_alone(
             assert (gathered[a:b] @ stage.w_lin).tobytes() == own.tobytes() or b - a < 4
 
 
+def test_findings_are_the_documents_content_lines(
+    shipped: BoilerplateDetector, seeds: dict[str, str], bbc: list[SourceArticle]
+) -> None:
+    """Detection reads the batch's line split (DocumentBatch.lines): each finding is one of
+    its document's content lines (Document.content_lines), with LF and CRLF line breaks,
+    blank lines of spaces and a final line break, and the features count those lines."""
+    texts = [*seeds.values(), *(a.text for a in bbc[:100]), "\r\n".join(EDGE_LINES)]
+    texts += ["\n \t\n".join(EDGE_LINES[::-1]) + "\n", "", " \n\n"]
+    texts += [t.replace("\n", "\r\n") for t in texts[:5]]
+    docs = DocumentBatch(Document(t) for t in texts)
+    detections = shipped.detect_batch(docs)
+    n_found = 0
+    for doc, detection in zip(docs, detections, strict=True):
+        lines = {(s.start, s.end, s.text) for s in doc.content_lines}
+        found = [(f.start, f.end, f.text) for f in detection.findings]
+        assert set(found) <= lines and len(set(found)) == len(found), doc.text[:80]
+        assert detection.features[2] == len(found)  # n_flagged
+        assert detection.features[0] == (len(found) / len(lines) if lines else 0.0)
+        n_found += len(found)
+    assert n_found > 50
+
+
 def test_detect_batch_equals_one_by_one(
     shipped: BoilerplateDetector, seeds: dict[str, str], bbc: list[SourceArticle]
 ) -> None:

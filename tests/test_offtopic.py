@@ -21,10 +21,18 @@ from pipeline.detectors.offtopic import (
     _loo_median,
     _lowers_apart,
     _names,
+    _paragraph,
     _paragraphs,
     cue_line,
 )
-from pipeline.text import Document, DocumentBatch, scan_batch, scanned, word_re
+from pipeline.text import (
+    Document,
+    DocumentBatch,
+    scan_batch,
+    scanned,
+    split_batch_lines,
+    word_re,
+)
 from pipeline.training.insertions import (
     INSERTION_STYLES,
     build_offtopic,
@@ -199,6 +207,9 @@ def test_judge_batch_is_judge_of_each(
     assert list(reversed(batch)) == [detector.judge(Document(t)) for t in texts]
     judged = [j for js in batch for j in js if j.features is not None]
     assert judged and all(len(j.features or ()) == len(PARAGRAPH_FEATURES) for j in judged)
+    for text, judgements in zip(texts, reversed(batch), strict=True):
+        paragraphs = Document(text).paragraphs
+        assert [j.paragraph for j in judgements] == [paragraphs[j.index] for j in judgements]
 
 
 def test_names_found_from_capitals_are_the_names_found_after_spaces(
@@ -261,7 +272,7 @@ def test_words_from_the_scan_are_each_paragraphs_words(
     paragraph_words themselves: either way each paragraph gets exactly its words."""
     texts = _scan_texts(test_articles)
     docs = DocumentBatch(Document(t) for t in texts)
-    found = detector._words(docs, scanned(docs))
+    found = detector._words(docs, scanned(docs), docs.lines)
     spelled = [*found.scan.low_words, *found.extra]
     checked = 0
     for a, doc in enumerate(docs):
@@ -382,11 +393,13 @@ def test_every_cue_opens_with_a_cue_opening() -> None:
 def test_paragraphs_from_the_scan_are_the_documents_paragraphs(
     test_articles: list[SourceArticle],
 ) -> None:
-    """Paragraph spans, first lines, line counts and cues found on the scan's code points are
-    those of Document.paragraphs and cue_line, on articles, odd texts and cue lines."""
+    """Paragraph spans, first lines, line counts and cues found from the batch's lines are
+    those of Document.paragraphs and cue_line, on articles, odd texts and cue lines; so are
+    the Paragraph objects made from them."""
     texts = _scan_texts(test_articles) + _cue_texts()
     texts += ["", "\n", "\r\n\r\n", " \n\t\n", "a", "a\r", "\n\na\n\n", "x\n" + " " * 40 + "\ny"]
-    found = _paragraphs(scan_batch(texts))
+    scan = scan_batch(texts)
+    found = _paragraphs(scan, split_batch_lines(scan))
     n_cues = 0
     for a, text in enumerate(texts):
         expected = Document(text).paragraphs
@@ -395,6 +408,7 @@ def test_paragraphs_from_the_scan_are_the_documents_paragraphs(
         for i, p in enumerate(expected, start=k):
             got = (found.start[i], found.end[i], found.head_end[i], found.n_lines[i])
             assert got == (p.start, p.end, p.lines[0].end, len(p.lines)), (a, p.text)
+            assert _paragraph(text, found.lines, i) == p
             cue = next((c for line in p.lines if (c := cue_line(line.text)) is not None), None)
             assert found.cues[i] == cue and found.is_cue[i] == (cue is not None), p.text
             n_cues += cue is not None

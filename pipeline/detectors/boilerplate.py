@@ -11,7 +11,8 @@ prose-like reader comment deep inside a comment thread is caught by its context.
 fitted with scikit-learn at build time and applied at detect time as numpy dot products
 (no per-article sklearn overhead).
 
-Detection analyses a batch of articles at once (:meth:`BoilerplateDetector.detect_batch`):
+Detection analyses a batch of articles at once (:meth:`BoilerplateDetector.detect_batch`),
+their non-blank lines taken from the batch's line split (:attr:`pipeline.text.DocumentBatch.lines`):
 the line features of all their lines come from one pass over the joined lines (their tokens cut
 from the batch's scan, :attr:`pipeline.text.DocumentBatch.scanned`, shared with the other
 detectors, and looked up in a table learnt once; character and token counts summed per line by
@@ -35,6 +36,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, count, pairwise, repeat
+from operator import getitem
 from typing import Any, ClassVar
 
 import numpy as np
@@ -46,9 +48,9 @@ from pipeline.detectors.base import Detection, Detector, single_threaded_blas
 from pipeline.text import (
     STOPWORDS,
     Document,
+    DocumentBatch,
     ScanBatch,
     scan_batch,
-    scanned,
     words,
 )
 
@@ -1870,15 +1872,23 @@ class BoilerplateDetector(Detector):
 
     def detect_batch(self, docs: Sequence[Document]) -> list[Detection]:
         """Every document's lines analysed together (:func:`_pages`); each document's
-        features from its own rows (sums per page by np.add.reduceat: exact, they count)."""
-        all_spans = [doc.content_lines for doc in docs]
-        scan = scanned(docs)
-        bases = scan.offsets[:-1].tolist()
-        line_at = [b + s.start for b, spans in zip(bases, all_spans, strict=True) for s in spans]
-        pages = _pages(
-            [[s.text for s in spans] for spans in all_spans],
-            (scan, np.array(line_at, dtype=np.intp)),
+        features from its own rows (sums per page by np.add.reduceat: exact, they count).
+        The lines are the batch's (:attr:`pipeline.text.DocumentBatch.lines`), blank ones
+        left out: :attr:`pipeline.text.Document.content_lines` of each document."""
+        batch = docs if isinstance(docs, DocumentBatch) else DocumentBatch(docs)
+        scan, lines = batch.scanned, batch.lines
+        rows = np.flatnonzero(lines.filled)  # the content lines, document after document
+        bounds = np.searchsorted(rows, lines.first).tolist()
+        line_doc = lines.doc.take(rows)
+        line_start, line_end = lines.start.take(rows), lines.end.take(rows)
+        texts: list[str] = list(
+            map(
+                getitem,
+                map(scan.texts.__getitem__, line_doc.tolist()),
+                map(slice, line_start.tolist(), line_end.tolist()),
+            )
         )
+        pages = _pages([texts[a:b] for a, b in pairwise(bounds)], (scan, lines.at.take(rows)))
         prob = self._probabilities(pages)
         features = np.zeros((len(docs), len(self._FEATURES)))
         findings: list[list[Finding]] = [[] for _ in docs]
@@ -1887,16 +1897,14 @@ class BoilerplateDetector(Detector):
             i, starts = lay.i, lay.starts
             n = lay.n[starts]
             flagged = prob >= self.settings.line_threshold
-            sizes = np.fromiter(
-                (s.end - s.start for spans in all_spans for s in spans), np.intp, len(prob)
-            )
+            sizes = line_end - line_start
             n_flagged = np.add.reduceat(flagged.astype(np.intp), starts)
             chars = np.add.reduceat(sizes, starts)
             flagged_chars = np.add.reduceat(np.where(flagged, sizes, 0), starts)
             third = i * 3 // lay.n
             last_kept = np.maximum.reduceat(np.where(flagged, -1, i), starts)
             prob_list = prob.tolist()
-            with_lines = [k for k, spans in enumerate(all_spans) if spans]
+            with_lines = [k for k, (a, b) in enumerate(pairwise(bounds)) if b > a]
             features[with_lines] = np.column_stack(
                 [
                     n_flagged / n,
@@ -1908,20 +1916,25 @@ class BoilerplateDetector(Detector):
                     n - 1 - last_kept,
                 ]
             )
-            page_of, index = lay.page_of.tolist(), i.tolist()
-            rows = np.flatnonzero(flagged)
-            shapes = pages.x[np.ix_(rows, _REASON_COLUMNS)].tolist()
-            for row, x_row in zip(rows.tolist(), shapes, strict=True):
-                k = with_lines[page_of[row]]
-                line, n_lines = index[row], len(all_spans[k])
-                span = all_spans[k][line]
+            at = np.flatnonzero(flagged)
+            shapes = pages.x[np.ix_(at, _REASON_COLUMNS)].tolist()
+            for row, k, start, end, line, n_lines, x_row in zip(
+                at.tolist(),
+                line_doc.take(at).tolist(),
+                line_start.take(at).tolist(),
+                line_end.take(at).tolist(),
+                i.take(at).tolist(),
+                lay.n.take(at).tolist(),
+                shapes,
+                strict=True,
+            ):
                 # (Finding.at's checks hold: a line of the text, a probability in [0, 1].)
                 findings[k].append(
                     Finding(
                         "boilerplate",
-                        span.start,
-                        span.end,
-                        span.text,
+                        start,
+                        end,
+                        texts[row],
                         prob_list[row],
                         _reason(x_row, pages.cues[row], line, n_lines),
                     )

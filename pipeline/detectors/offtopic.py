@@ -33,14 +33,15 @@ from pipeline.text import (
     ALNUM,
     ASCII_WORD_RE,
     JOIN,
-    SPACE,
     UNICODE_WORD_RE,
     Document,
     DocumentBatch,
+    LineBatch,
     Paragraph,
     ScanBatch,
+    Span,
+    batch_lines,
     char_class,
-    scan_batch,
     scanned,
     word_re,
     words,
@@ -269,7 +270,8 @@ class OfftopicDetector(Detector):
 
     def detect_batch(self, docs: Sequence[Document]) -> list[Detection]:
         """Each document's detection: its paragraphs and words from the batch's shared scan
-        (:meth:`_read`; no second tokenisation, no Paragraph objects), then one
+        (:meth:`_read`; no second tokenisation, no Paragraph objects) and its shared lines
+        (:attr:`pipeline.text.DocumentBatch.lines`), then one
         :meth:`_evaluate` per :data:`_CHUNK` documents (:meth:`_chunks`)."""
         return [
             d
@@ -377,23 +379,26 @@ class OfftopicDetector(Detector):
     def _judgements(
         self, docs: Sequence[Document], found: _Words, batch: _Batch
     ) -> list[list[ParagraphJudgement]]:
+        """The judgements of ``docs``, each with its Paragraph (made for these only)."""
         out: list[list[ParagraphJudgement]] = []
-        cues = found.paragraphs.cues
+        paragraphs = found.paragraphs
+        cues, lines = paragraphs.cues, paragraphs.lines
         rows = batch.row.tolist()
         p0 = batch.paragraphs.start
         for a, doc in enumerate(docs):
             judgements: list[ParagraphJudgement] = []
-            first = found.paragraphs.first[batch.first_doc + a]
-            for i, p in enumerate(doc.paragraphs):
+            first = paragraphs.first[batch.first_doc + a]
+            for i in range(paragraphs.first[batch.first_doc + a + 1] - first):
                 cue, r = cues[first + i], rows[first + i - p0]
                 if cue is not None:
+                    p = _paragraph(doc.text, lines, first + i)
                     judgements.append(
                         ParagraphJudgement(p, i, self.settings.cue_score, None, cue, None)
                     )
                 elif r >= 0:
                     judgements.append(
                         ParagraphJudgement(
-                            p,
+                            _paragraph(doc.text, lines, first + i),
                             i,
                             float(batch.scores[r]),
                             float(batch.features[r, 0]),
@@ -406,17 +411,20 @@ class OfftopicDetector(Detector):
 
     def _read(self, docs: Sequence[Document]) -> Iterator[tuple[Sequence[Document], _Words]]:
         """The documents in groups, each with its :class:`_Words`: a
-        :class:`~pipeline.text.DocumentBatch` as one group on its shared scan, other sequences
-        :data:`_SCAN_BATCH` documents at a time."""
-        if isinstance(docs, DocumentBatch):
-            yield docs, self._words(docs, scanned(docs))
-            return
-        for start in range(0, len(docs), _SCAN_BATCH):
-            group = docs[start : start + _SCAN_BATCH]
-            yield group, self._words(group, scan_batch([doc.text for doc in group]))
+        :class:`~pipeline.text.DocumentBatch` as one group on its shared scan and lines, other
+        sequences :data:`_SCAN_BATCH` documents at a time."""
+        groups = (
+            [docs]
+            if isinstance(docs, DocumentBatch)
+            else [
+                DocumentBatch(docs[s : s + _SCAN_BATCH]) for s in range(0, len(docs), _SCAN_BATCH)
+            ]
+        )
+        for group in groups:
+            yield group, self._words(group, scanned(group), batch_lines(group))
 
-    def _words(self, docs: Sequence[Document], scan: ScanBatch) -> _Words:
-        """Each paragraph (:func:`_paragraphs`, on the scan's code points) with its words as
+    def _words(self, docs: Sequence[Document], scan: ScanBatch, lines: LineBatch) -> _Words:
+        """Each paragraph (:func:`_paragraphs` of the batch's ``lines``) with its words as
         ids of lower-cased words, and the model's vocabulary index of each id: from the scan's
         tokens (a paragraph's words are the tokens that start in it), one look-up per distinct
         word of the batch.
@@ -427,7 +435,7 @@ class OfftopicDetector(Detector):
         context (capital sigma): the few documents holding such a character
         (:func:`_lowers_apart`: only Σ and İ in Python's Unicode data) read their paragraph
         words as before, their words given ids past the scan's."""
-        paragraphs = _paragraphs(scan)
+        paragraphs = _paragraphs(scan, lines)
         base = scan.offsets.take(paragraphs.doc)
         lo = np.searchsorted(scan.at, paragraphs.start + base)
         hi = np.searchsorted(scan.at, paragraphs.end + base)
@@ -868,6 +876,7 @@ class _Paragraphs(NamedTuple):
     """:attr:`pipeline.text.Document.paragraphs` of a scan's texts as arrays (see
     :func:`_paragraphs`), paragraph after paragraph, text after text."""
 
+    lines: LineBatch  # the texts' lines, which the paragraphs are read from
     first: list[int]  # per text (and one past the last): its first paragraph
     doc: npt.NDArray[np.int64]  # per paragraph: its text
     start: npt.NDArray[np.int64]  # ... its start in the text
@@ -1013,50 +1022,19 @@ def _opening_masks(point: int) -> tuple[int, int]:
 
 # Per ASCII code point (and 128: any other), its two masks.
 _ASCII_OPENINGS = np.array([*map(_opening_masks, range(128)), (0, 0)], dtype=np.uint8).T.copy()
-_LINE_WALK = 8  # _paragraphs: leading spaces up to this many are skipped a character at a time
 
 
-def _paragraphs(scan: ScanBatch) -> _Paragraphs:
-    r"""The paragraphs of :func:`pipeline.text.split_paragraphs` of each text of ``scan``
-    (runs of lines that are not blank to ``str.strip``), from its code points and classes
-    rather than Span objects: lines are the runs between ``\n`` of the joined text (which
-    opens and ends with one, and puts one between texts), less a closing ``\r``; a line is
-    blank when all its characters are spaces (``str.isspace``, what ``str.strip`` strips).
-    With each paragraph its cue (:func:`cue_line` of its first cue line), tested only on
-    the lines whose opening :data:`_CUE_OPENINGS` allows."""
-    codes, classes, offsets = scan.codes, scan.classes, scan.offsets
-    breaks = np.flatnonzero(codes == 10)
-    begin, stop = breaks[:-1] + 1, breaks[1:]
-    end = stop - ((codes.take(stop - 1) == 13) & (stop > begin))
-    # Each line's first character that is no space, or its end (a blank line).
-    text_at = begin.copy()
-    walking = np.flatnonzero((begin < stop) & ((classes.take(begin) & SPACE) != 0))
-    for _ in range(_LINE_WALK):
-        if not len(walking):
-            break
-        text_at[walking] += 1
-        at = text_at.take(walking)
-        walking = walking[(at < stop.take(walking)) & ((classes.take(at) & SPACE) != 0)]
-    for i in walking.tolist():  # long runs of leading spaces
-        rest = np.flatnonzero((classes[text_at[i] : stop[i]] & SPACE) == 0)
-        text_at[i] = text_at[i] + rest[0] if len(rest) else stop[i]
-    filled = text_at < stop
-    opens_text = np.zeros(len(begin), dtype=np.bool_)
-    opens_text[np.searchsorted(begin, offsets[:-1])] = True
-    before = np.ones(len(begin), dtype=np.bool_)  # the line before is blank or in another text
-    before[1:] = ~filled[:-1]
-    before |= opens_text
-    after = np.ones(len(begin), dtype=np.bool_)  # ... the line after
-    after[:-1] = ~filled[1:] | opens_text[1:]
-    first_line = np.flatnonzero(filled & before)
-    last_line = np.flatnonzero(filled & after)
-    doc = np.searchsorted(offsets, begin.take(first_line), side="right") - 1
-    base = offsets.take(doc)
-    first: list[int] = np.searchsorted(doc, np.arange(len(offsets))).tolist()
+def _paragraphs(scan: ScanBatch, lines: LineBatch) -> _Paragraphs:
+    """The paragraphs of ``lines`` (:func:`pipeline.text.split_batch_lines` of ``scan``)
+    with each one's cue (:func:`cue_line` of its first cue line), tested only on the lines
+    whose opening :data:`_CUE_OPENINGS` allows."""
+    first_line, last_line = lines.first_line, lines.last_line
+    doc = lines.paragraph_doc()
+    start, end = lines.paragraph_spans()
     # Cue lines: each line's first four characters that are no space, as opening pairs.
-    probe = np.flatnonzero(filled)
-    at = text_at.take(probe)[:, None] + np.arange(5)
-    points = codes.take(at, mode="clip")
+    probe = np.flatnonzero(lines.filled)
+    at = lines.text_at.take(probe)[:, None] + np.arange(5)
+    points = scan.codes.take(at, mode="clip")
     masks = _ASCII_OPENINGS.take(np.minimum(points, 128), axis=1)
     wide = np.flatnonzero(points > 127)
     if len(wide):
@@ -1066,30 +1044,43 @@ def _paragraphs(scan: ScanBatch) -> _Paragraphs:
     opening = ((masks[0, :, :4] & masks[1, :, 1:]) != 0).any(axis=1)
     cues: list[str | None] = [None] * len(first_line)
     is_cue = np.zeros(len(first_line), dtype=np.bool_)
-    lines = probe[opening]
-    if len(lines):
-        paragraph = np.searchsorted(first_line, lines, side="right") - 1
-        line_doc = doc.take(paragraph)
+    cue_lines = probe[opening]
+    if len(cue_lines):
+        paragraph = np.searchsorted(first_line, cue_lines, side="right") - 1
+        texts = scan.texts
         for k, a, b, e in zip(
             paragraph.tolist(),
-            line_doc.tolist(),
-            (begin.take(lines) - offsets.take(line_doc)).tolist(),
-            (end.take(lines) - offsets.take(line_doc)).tolist(),
+            lines.doc.take(cue_lines).tolist(),
+            lines.start.take(cue_lines).tolist(),
+            lines.end.take(cue_lines).tolist(),
             strict=True,
         ):
             if cues[k] is None:
-                cues[k] = cue = cue_line(scan.texts[a][b:e])
+                cues[k] = cue = cue_line(texts[a][b:e])
                 is_cue[k] = cue is not None
     return _Paragraphs(
-        first,
+        lines,
+        lines.paragraph_first.tolist(),
         doc,
-        begin.take(first_line) - base,
-        end.take(last_line) - base,
-        end.take(first_line) - base,
+        start,
+        end,
+        lines.end.take(first_line),
         last_line - first_line + 1,
         cues,
         is_cue,
     )
+
+
+def _paragraph(text: str, lines: LineBatch, k: int) -> Paragraph:
+    """Paragraph ``k`` of ``lines`` (of ``text``) as :attr:`pipeline.text.Document.paragraphs`
+    gives it: its lines are the batch's lines from its first to its last."""
+    lo, hi = int(lines.first_line[k]), int(lines.last_line[k]) + 1
+    spans = tuple(
+        Span(s, e, text[s:e])
+        for s, e in zip(lines.start[lo:hi].tolist(), lines.end[lo:hi].tolist(), strict=True)
+    )
+    start, end = spans[0].start, spans[-1].end
+    return Paragraph(start, end, text[start:end], spans)
 
 
 def _heading_words(first_line: str, n_words: int) -> int:
