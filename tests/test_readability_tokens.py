@@ -1,4 +1,5 @@
-"""Readability's batch tokens are ``str.split``'s, packed exactly; its table finds them."""
+"""Readability's batch tokens are ``str.split``'s, packed exactly; its word tables find them
+(the packed tokens' table: ``tests/test_keytable.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import pytest
 from pipeline.detectors.readability_tokens import (
     _LAST_SPACE,
     PACKED_CHARS,
-    PackedTable,
     WordCounts,
     _spaces,
     split_batch,
@@ -72,31 +72,6 @@ def test_batch_tokens_are_str_split_and_keys_pack_them_exactly() -> None:
         for i, text in enumerate(part):
             assert everything[tokens.first[i] : tokens.first[i + 1]] == text.split(), text
     assert split_batch([]).first.tolist() == [0]
-
-
-def test_packed_table_finds_what_was_added_and_nothing_else() -> None:
-    rng = np.random.default_rng(0)
-    keys = np.unique(rng.integers(1, 1 << 62, 20_000))
-    rng.shuffle(keys)
-    values = rng.integers(0, 1 << 40, len(keys))
-    table = PackedTable(bits=2)
-    added = 0
-    for size in (1, 7, 100, 3000, 20_000):  # growing several times
-        table.add(keys[added : added + size], values[added : added + size])
-        added = min(len(keys), added + size)
-        assert len(table) == added
-        assert np.array_equal(table.get(keys[:added]), values[:added])
-        assert (table.get(keys[added:]) == -1).all()
-    # Keys that share slots (the same low bits after hashing) and a run of neighbours.
-    crowded = PackedTable(bits=4)
-    near = np.arange(1, 9, dtype=np.int64)
-    crowded.add(near, near * 10)
-    assert crowded.get(np.arange(1, 12, dtype=np.int64)).tolist() == [
-        *(near * 10).tolist(),
-        -1,
-        -1,
-        -1,
-    ]
 
 
 def test_word_counts_look_words_up_as_a_dict_does() -> None:

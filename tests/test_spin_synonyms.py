@@ -9,12 +9,11 @@ import random
 import sys
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 
 from pipeline.article import Finding
 from pipeline.detectors import spin_synonyms
-from pipeline.detectors.spin_synonyms import KeyTable, SynonymEvidence, spelling_key, token_finding
+from pipeline.detectors.spin_synonyms import SynonymEvidence, spelling_key, token_finding
 from pipeline.text import Document, scan, scan_batch, words
 from pipeline.training.sources import bbc_articles
 from pipeline.training.spinners import SPINNER_STYLES
@@ -208,45 +207,6 @@ def test_batch_evaluation_equals_the_token_loop(
             s[0].upper() + s[1:] if words_[j][0].isupper() else s for j, _, s in hits
         ]
     assert any(findings for _, findings in evidence.evaluate_batch(batch))
-
-
-def _sorted_look_up(
-    keys: npt.NDArray[np.int64], values: npt.NDArray[np.float64], queries: npt.NDArray[np.int64]
-) -> npt.NDArray[np.float64]:
-    """The look-up KeyTable replaced: a binary search in the sorted keys, 0 where absent."""
-    out = np.zeros(len(queries))
-    if not len(keys):
-        return out
-    pos = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
-    found = keys[pos] == queries
-    out[found] = values[pos[found]]
-    return out
-
-
-@pytest.mark.parametrize("high", [1 << 16, 1 << 31, (1 << 32) - 1, 1 << 50, 1 << 63])
-def test_key_table_finds_what_a_sorted_search_finds(high: int) -> None:
-    """Keys of 32 and 64 bits, with and without a priority, among absent queries, the free
-    slot's marks and keys past 32 bits in a 32-bit table: each value a sorted search finds."""
-    rng = np.random.default_rng(high % 1000)
-    keys = np.unique(rng.integers(0, high, 5000, dtype=np.int64))
-    values = rng.integers(1, 65_535, len(keys)).astype(np.uint16)
-    queries = np.concatenate(
-        [keys, keys[::3], rng.integers(0, high, 4000, dtype=np.int64), [0, 0xFFFF_FFFF]]
-    )
-    if high < 1 << 32:
-        queries = np.concatenate([queries, keys[:50] + (1 << 32)])  # 32-bit table, wider queries
-    rng.shuffle(queries)
-    want = _sorted_look_up(keys, values.astype(np.float64), queries)
-    for priority in (None, values):
-        table = KeyTable(keys, values, priority)
-        assert len(table) == len(keys)
-        got = table.get(queries)
-        assert got.dtype == np.float64 and got.tolist() == want.tolist()
-        assert table.get(queries.astype(np.uint64)).tolist() == want.tolist()
-    assert KeyTable(keys[:0], values[:0]).get(queries).tolist() == [0.0] * len(queries)
-    assert KeyTable(keys, values).get(queries[:0]).tolist() == []
-    with pytest.raises(ValueError, match="distinct"):
-        KeyTable(np.array([3, 3]), np.array([1.0, 2.0]))
 
 
 def test_token_findings_are_the_checked_findings(

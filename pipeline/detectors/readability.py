@@ -33,12 +33,8 @@ from numpy.typing import NDArray
 
 from pipeline.config import ReadabilitySettings
 from pipeline.detectors.base import Detection, Detector
-from pipeline.detectors.readability_tokens import (
-    BatchTokens,
-    PackedTable,
-    WordCounts,
-    split_batch,
-)
+from pipeline.detectors.keytable import KeyTable
+from pipeline.detectors.readability_tokens import BatchTokens, WordCounts, split_batch
 from pipeline.text import WORD, Document, DocumentBatch, ScanBatch, char_classes
 
 if TYPE_CHECKING:
@@ -229,6 +225,13 @@ class _TokenStats(dict[str, int]):
         return -1
 
 
+def _short_token_table() -> KeyTable:
+    """Packed short token (:class:`~.readability_tokens.BatchTokens`' keys) -> packed
+    statistics, empty; a token not in it reads -1, as in :class:`_TokenStats`."""
+    none = np.empty(0, dtype=np.int64)
+    return KeyTable(none, none, missing=-1, dtype=np.int64)
+
+
 class ReadabilityDetector(Detector):
     """How far an article's readability sits from reference news.
 
@@ -258,7 +261,7 @@ class ReadabilityDetector(Detector):
             pyphen_syllables(self.syllables_) if pyphen_table is None else pyphen_table
         )
         self._token_stats = _TokenStats()  # token -> packed stats (see _packed_batch)
-        self._short_tokens = PackedTable()  # packed short token -> packed stats
+        self._short_tokens = _short_token_table()  # packed short token -> packed stats
         self._word_stats: dict[str, int] = {}  # stripped lower-cased token -> packed stats
 
     @classmethod
@@ -288,7 +291,7 @@ class ReadabilityDetector(Detector):
         if self.easy_words_ is None:
             self.easy_words_ = textstat_easy_words()
         self._token_stats = _TokenStats()
-        self._short_tokens = PackedTable()
+        self._short_tokens = _short_token_table()
         self._word_stats = {}
 
     def feature_names(self) -> tuple[str, ...]:

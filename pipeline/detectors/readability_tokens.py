@@ -6,7 +6,7 @@ up in a dict of the tokens met before, that was most of the detector's time. Her
 of a batch are joined by line breaks and split at ``str.isspace`` characters in numpy
 (:func:`split_batch`); a token of at most :data:`PACKED_CHARS` ASCII characters (nine in ten
 of news) is its code points packed into one int64 key, an exact stand-in for its string,
-looked up in an open-addressing table held in numpy arrays (:class:`PackedTable`). Longer
+looked up in a hash table held in numpy arrays (:class:`~.keytable.KeyTable`). Longer
 tokens, and those with other characters, keep their strings.
 
 The model's word tables (syllables) are :class:`WordCounts`: sorted arrays that load without
@@ -108,75 +108,6 @@ def split_batch(texts: list[str], scan: ScanBatch | None = None) -> BatchTokens:
     key |= ninth.astype(np.uint64) * (length == PACKED_CHARS) * _SPREAD & _TOPS
     key[~packable] = 0
     return BatchTokens(texts, start, end, first, key.view(np.int64))
-
-
-class PackedTable:
-    """Non-zero int64 keys -> int64 values: linear probing in two numpy arrays, kept at most
-    half full (a look-up is a gather or two for all keys at once)."""
-
-    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
-
-    def __init__(self, bits: int = 12) -> None:
-        self._empty(bits)
-
-    def _empty(self, bits: int) -> None:
-        self._bits = bits
-        self._keys = np.zeros(1 << bits, dtype=np.int64)  # 0: empty
-        self._values = np.zeros(1 << bits, dtype=np.int64)
-        self._count = 0
-
-    def __len__(self) -> int:
-        return self._count
-
-    def _slots(self, keys: IntArray) -> IntArray:
-        hashed = keys.astype(np.uint64) * self._MULTIPLIER >> np.uint64(64 - self._bits)
-        out: IntArray = hashed.astype(np.int64)
-        return out
-
-    def get(self, keys: IntArray) -> IntArray:
-        """Each key's value, -1 for a key not in the table."""
-        out = np.full(len(keys), -1, dtype=np.int64)
-        mask = (1 << self._bits) - 1
-        at = np.arange(len(keys))
-        slot = self._slots(keys)
-        while len(at):
-            found = self._keys[slot]
-            hit = found == keys[at]
-            out[at[hit]] = self._values[slot[hit]]
-            going = ~hit & (found != 0)  # another key there: probe the next slot
-            at, slot = at[going], (slot[going] + 1) & mask
-        return out
-
-    def add(self, keys: IntArray, values: IntArray) -> None:
-        """Add distinct keys that are not in the table."""
-        if 2 * (self._count + len(keys)) > len(self._keys):
-            old = self._keys != 0
-            old_keys, old_values = self._keys[old], self._values[old]
-            bits = self._bits
-            while 2 * (self._count + len(keys)) > 1 << bits:
-                bits += 1
-            self._empty(bits)
-            self._insert(old_keys, old_values)
-        self._insert(keys, values)
-
-    def _insert(self, keys: IntArray, values: IntArray) -> None:
-        mask = (1 << self._bits) - 1
-        slot = self._slots(keys)
-        while len(keys):
-            free = self._keys[slot] == 0
-            # Of the keys meeting at one free slot, the first takes it.
-            order = np.argsort(slot, kind="stable")
-            taken = np.zeros(len(keys), dtype=np.bool_)
-            ordered = slot[order]
-            first_at = np.ones(len(keys), dtype=np.bool_)
-            first_at[1:] = ordered[1:] != ordered[:-1]
-            taken[order[first_at]] = True
-            taken &= free
-            self._keys[slot[taken]] = keys[taken]
-            self._values[slot[taken]] = values[taken]
-            self._count += int(taken.sum())
-            rest = ~taken
-            keys, values, slot = keys[rest], values[rest], (slot[rest] + 1) & mask
 
 
 class WordCounts:

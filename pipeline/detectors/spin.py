@@ -46,7 +46,7 @@ Speed: :meth:`SpinDetector.detect_batch` works on a batch of articles at once (s
 256): one :func:`~pipeline.text.scan_batch` of all their texts, one dict look-up per
 distinct word of the batch for every table (vocabulary, thesaurus, tracked words, lexicon
 numbers), the bigram counts of all word pairs (and of the pairs the lexicon matches'
-originals would make) in one hash-table look-up (:class:`~.spin_synonyms.KeyTable`), sentence
+originals would make) in one hash-table look-up (:class:`~.keytable.KeyTable`), sentence
 starts and function-word counts with numpy over the whole batch; the lexicon matches found
 by looking up the packed word numbers of every possible start at once, and scored with numpy
 over all the batch's matches, each float added in the order the match-by-match code added
@@ -72,13 +72,9 @@ import numpy.typing as npt
 from pipeline.article import Finding
 from pipeline.config import SpinSettings, SynonymSettings
 from pipeline.detectors.base import Detection, Detector
+from pipeline.detectors.keytable import KeyTable
 from pipeline.detectors.spin_lexicon import LEXICON, LexiconEntry
-from pipeline.detectors.spin_synonyms import (
-    _SUM_IN_ORDER,
-    KeyTable,
-    SynonymEvidence,
-    token_finding,
-)
+from pipeline.detectors.spin_synonyms import _SUM_IN_ORDER, SynonymEvidence, token_finding
 from pipeline.text import (
     CLOSE,
     DOT,

@@ -37,13 +37,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from itertools import compress, count, pairwise, repeat
 from operator import eq, itemgetter, ne
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from pipeline.article import Finding
 from pipeline.config import SynonymSettings
+from pipeline.detectors.keytable import KeyTable
 from pipeline.text import STOPWORDS, Document, ScanBatch, scan, scan_batch
 
 _MIN_WORDS = 20  # below this an article's rates are noise: features fall back to 0
@@ -422,87 +422,3 @@ def token_finding(
         },
     )
     return finding
-
-
-_EMPTY = np.uint64(0xFFFF_FFFF_FFFF_FFFF)  # KeyTable: a free slot (keys are below 2 ** 63)
-_EMPTY32 = 0xFFFF_FFFF  # ... of a table whose keys all fit 32 bits
-_FIBONACCI = np.uint64(0x9E37_79B9_7F4A_7C15)  # 2 ** 64 / golden ratio: spreads close keys
-
-
-class KeyTable:
-    """Values of non-negative integer keys (below ``2 ** 63``), looked up many at once: an
-    open-addressing hash table (Fibonacci hashing, linear probing, at most a third full)
-    probed with numpy, a round per probe over the queries still unresolved. Each query reads
-    about one random slot, where a binary search in a sorted table reads ~17 (2-3x faster on a
-    batch's 85,000 word pairs). The table is laid out at once, keys in order of their home
-    slot, each in the first free slot from there (probes run past the end into spare slots
-    rather than wrap); of keys with one home slot those of a higher ``priority`` (a pair's
-    count: the pairs most often looked up) come first. Keys are kept in 32 bits where they
-    fit and values in their own type (the smaller the table, the fewer of its reads miss the
-    cache); looked-up values are float64."""
-
-    def __init__(
-        self,
-        keys: npt.NDArray[Any],
-        values: npt.NDArray[Any],
-        priority: npt.NDArray[Any] | None = None,
-    ) -> None:
-        keys = np.asarray(keys).astype(np.uint64)
-        values = np.asarray(values)
-        ordered = keys if (keys[1:] > keys[:-1]).all() else np.sort(keys)  # (np.unique: slower)
-        if (ordered[1:] == ordered[:-1]).any() or (len(keys) and int(ordered[-1]) >= 1 << 63):
-            raise ValueError("KeyTable: keys must be distinct and below 2 ** 63")
-        small = not len(keys) or int(ordered[-1]) < _EMPTY32
-        self._empty = _EMPTY32 if small else _EMPTY
-        bits = max((3 * len(keys)).bit_length(), 4)
-        self._shift = np.uint64(64 - bits)
-        home = self._home(keys)
-        # By home, then priority: one sort of one number (lexsort is slow)
-        tie = np.zeros(len(keys), dtype=np.int64)
-        if priority is not None and len(keys):
-            p = np.asarray(priority)
-            if p.dtype == np.uint16:
-                tie = (~p).astype(np.int64)
-            else:
-                tie[np.argsort(-p.astype(np.float64), kind="stable")] = np.arange(len(keys))
-        order = np.argsort(home * (int(tie.max(initial=0)) + 1) + tie)
-        # Slot of the i-th key in that order: its home, or one past the (i-1)-th key's slot.
-        step = np.arange(len(keys))
-        slot = np.maximum.accumulate(home.take(order) - step) + step if len(keys) else step
-        size = max(1 << bits, int(slot[-1]) + 1 if len(keys) else 0) + 1  # the last one free
-        self._keys = np.full(size, self._empty, dtype=np.uint32 if small else np.uint64)
-        self._keys[slot] = keys.take(order).astype(self._keys.dtype)
-        self._values = np.zeros(size, dtype=values.dtype)
-        self._values[slot] = values.take(order)
-
-    def __len__(self) -> int:
-        return int(np.count_nonzero(self._keys != self._empty))
-
-    def _home(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
-        home: npt.NDArray[np.intp] = ((keys * _FIBONACCI) >> self._shift).astype(np.intp)
-        return home
-
-    def get(self, queries: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
-        """The value of each query key, 0 where it is absent."""
-        q = np.asarray(queries)
-        wide = q.astype(np.uint64)
-        slot = self._home(wide)
-        # Compared in the table's type where every query fits it (one that equals the free
-        # slot's mark finds nothing: a free slot's value is 0).
-        if self._keys.dtype == np.uint32 and (not len(q) or int(wide.max()) <= _EMPTY32):
-            q = wide.astype(np.uint32)
-        else:
-            q = wide
-        empty = self._empty
-        found = self._keys.take(slot)
-        pending = np.flatnonzero((found != q) & (found != empty))
-        while len(pending):  # a key further along the probe sequence, or the free slot ending it
-            at = slot.take(pending) + 1
-            slot[pending] = at
-            key = self._keys.take(at)
-            found[pending] = key
-            pending = pending[(key != q.take(pending)) & (key != empty)]
-        hit = np.flatnonzero(found == q)
-        out = np.zeros(len(q))
-        out[hit] = self._values.take(slot.take(hit))
-        return out
