@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from itertools import islice
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
@@ -21,7 +21,13 @@ from pipeline.io.output import open_for_resume
 from pipeline.io.readers import STDIN, InputPathError, check_paths, input_files, read_inputs
 from pipeline.io.writers import RecordWriter
 from pipeline.runtime_model import RuntimeModel, load_runtime_model
-from pipeline.scoring import Scorer, records_parallel
+from pipeline.scoring import (
+    EARLY_CHUNKS_PER_JOB,
+    Record,
+    Scorer,
+    records_parallel,
+    start_workers,
+)
 
 if TYPE_CHECKING:  # rich loads only when a progress bar or the terminal view is shown
     from rich.progress import Progress
@@ -35,6 +41,7 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+RecordT = TypeVar("RecordT", bound=Record)
 
 
 class OutputFormat(str, Enum):
@@ -77,40 +84,70 @@ def _load(model_path: Path | None) -> RuntimeModel:
         raise fail(str(exc)) from None
 
 
-def _report_errors(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _start_workers(model_path: Path | None, jobs: int) -> None:
+    """``--jobs`` > 1: the workers start and load the model (which checks it) at once, so
+    that they are ready when the first chunk comes; this process needs no model."""
+    try:
+        start_workers(model_path or DEFAULT_MODEL, jobs)
+    except ModelError as exc:
+        raise fail(str(exc)) from None
+
+
+def _report_errors(records: Iterable[RecordT]) -> Iterator[RecordT]:
     """Pass records through, printing one stderr line per unreadable input."""
     for record in records:
-        if record["error"] is not None:
+        if not isinstance(record, str) and record["error"] is not None:
             typer.echo(f"unspun: {record['error']['message']}", err=True)
         yield record
 
 
 def _records(
     paths: list[str],
-    model: RuntimeModel,
+    model: RuntimeModel | None,
     model_path: Path | None = None,
     jobs: int = 1,
     skip: int = 0,
     progress: Progress | None = None,
     related: bool = False,
-) -> Iterator[dict[str, Any]]:
-    """Records for every input item after the first ``skip``, in input order.
+    lines: bool = False,
+) -> Iterator[Record]:
+    """Records for every input item after the first ``skip``, in input order (with ``lines``
+    and ``jobs`` > 1, a scored article's as its finished jsonl line, made by a worker).
 
     With ``related``, a first pass only reads and fingerprints the whole batch (standard input
     is spooled to a temporary file to be read twice) and each record gets its ``related``
-    links; the scoring pass then streams as before.
+    links; the scoring pass then streams as before (under ``--jobs``, its first chunks are
+    scored while the batch is being linked).
     """
     max_chars = load_settings().input.max_chars
+    links: dict[int, list[Related]] = {}  # by input position, once the batch is linked
+
+    def related_of(index: int) -> list[dict[str, Any]]:
+        """The ``related`` field a worker puts in the line of the ``index``-th record."""
+        found = links.get(skip + index)
+        if not found:
+            return []
+        from pipeline.related import link_dicts
+
+        return link_dicts(found)
+
     with _spooled_stdin(paths if related else []) as stdin:
-        items = read_inputs(paths, max_chars, stdin)
-        links = _batch_links(items, progress, jobs) if related else {}
-        if stdin is not None:
-            stdin.seek(0)
-        for position, record in enumerate(
-            _scored(read_inputs(paths, max_chars, stdin), model, model_path, jobs, skip, progress),
-            start=skip,
-        ):
-            if related and record["error"] is None:
+
+        def second_pass(ahead: int = 0) -> Iterator[Record]:
+            if stdin is not None:
+                stdin.seek(0)
+            items = read_inputs(paths, max_chars, stdin)
+            to_line = related_of if lines else None
+            return _scored(items, model, model_path, jobs, skip, progress, to_line, ahead)
+
+        early: list[Iterator[Record]] = []  # --jobs: the scoring pass, started before linking
+        ahead = EARLY_CHUNKS_PER_JOB * jobs
+        start = (lambda: early.append(second_pass(ahead))) if jobs > 1 else None
+        if related:
+            items = read_inputs(paths, max_chars, stdin)
+            links.update(_batch_links(items, progress, jobs, start))
+        for position, record in enumerate(early[0] if early else second_pass(), start=skip):
+            if related and not isinstance(record, str) and record["error"] is None:
                 from pipeline.related import link_dicts
 
                 record["related"] = link_dicts(links.get(position, ()))
@@ -130,33 +167,48 @@ def _spooled_stdin(paths: list[str]) -> Iterator[IO[bytes] | None]:
 
 
 def _batch_links(
-    items: Iterable[Article | ReadError], progress: Progress | None, jobs: int = 1
+    items: Iterable[Article | ReadError],
+    progress: Progress | None,
+    jobs: int = 1,
+    before_linking: Callable[[], object] | None = None,
 ) -> dict[int, list[Related]]:
     """The ``related`` links of the whole batch, by input position (the first pass)."""
     from pipeline.related import batch_links  # loads wordfreq: only when asked
 
     if progress is None:
-        return batch_links(items, jobs=jobs)
+        return batch_links(items, jobs=jobs, before_linking=before_linking)
     task = progress.add_task("linking", total=None)
-    links = batch_links(progress.track(items, task_id=task), jobs=jobs)
+    links = batch_links(
+        progress.track(items, task_id=task), jobs=jobs, before_linking=before_linking
+    )
     progress.remove_task(task)
     return links
 
 
 def _scored(
     items: Iterable[Article | ReadError],
-    model: RuntimeModel,
+    model: RuntimeModel | None,
     model_path: Path | None,
     jobs: int,
     skip: int,
     progress: Progress | None,
-) -> Iterator[dict[str, Any]]:
+    related: Callable[[int], list[dict[str, Any]]] | None = None,
+    ahead: int = 0,
+) -> Iterator[Record]:
+    """The scoring pass; under ``--jobs`` its first ``ahead`` chunks go out now, and with
+    ``related`` the workers send jsonl lines (see :func:`records_parallel`)."""
     if skip:
         items = islice(items, skip, None)
-    if jobs > 1:
-        records = records_parallel(items, model_path or DEFAULT_MODEL, jobs)
+    records: Iterable[Record]
+    if jobs > 1 or model is None:
+        path = model_path or DEFAULT_MODEL
+        records = records_parallel(items, path, jobs, related=related, ahead=ahead)
     else:
         records = Scorer(model).records(items)
+    return _counted(records, progress)
+
+
+def _counted(records: Iterable[Record], progress: Progress | None) -> Iterator[Record]:
     task = progress.add_task("scoring", total=None) if progress is not None else None
     for record in _report_errors(records):
         if progress is not None and task is not None:
@@ -252,13 +304,19 @@ def score(
         check_paths(paths)
     except InputPathError as exc:
         raise fail(str(exc)) from None
-    model = _load(model_path)
+    if jobs > 1:
+        _start_workers(model_path, jobs)
+    model = _load(model_path) if jobs == 1 else None
+    lines = fmt is OutputFormat.jsonl
     n_records = n_errors = 0
     with _output(output, resume) as (out, done), _progress(quiet) as progress:
         writer = RecordWriter(out, fmt.value)
-        for record in _records(paths, model, model_path, jobs, done, progress, related):
-            writer.write(record)
+        for record in _records(paths, model, model_path, jobs, done, progress, related, lines):
             n_records += 1
+            if isinstance(record, str):  # a worker's finished jsonl line
+                out.write(record)
+                continue
+            writer.write(record)
             n_errors += record["error"] is not None
         writer.close()
     if n_records + done == 0:
@@ -337,7 +395,8 @@ def gate(
     except InputPathError as exc:
         raise fail(str(exc)) from None
     model = _load(model_path)
-    report = GateReport.from_records(list(_records(paths, model)), min_score, allowed)
+    records = cast(list[dict[str, Any]], list(_records(paths, model)))  # dicts at --jobs 1
+    report = GateReport.from_records(records, min_score, allowed)
     if not report.results:
         raise fail("no input: no .txt or .jsonl articles under the given paths")
     typer.echo(report.render(fmt.value), nl=False)

@@ -34,7 +34,7 @@ import gzip
 import importlib.util
 import re
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, islice
@@ -47,7 +47,7 @@ import numpy.typing as npt
 from pipeline.article import Article, ReadError, Related
 from pipeline.config import RelatedSettings, load_settings
 from pipeline.parallel import map_chunks
-from pipeline.text import STOPWORDS, word_re
+from pipeline.text import ALNUM, JOIN, STOPWORDS, char_classes, word_re, word_spans
 
 U16 = npt.NDArray[np.uint16]
 U32 = npt.NDArray[np.uint32]
@@ -174,6 +174,190 @@ def shingle_hashes(tokens: U32, k: int) -> U32:
     return _fold(acc)
 
 
+TokenHashes = tuple[U32, npt.NDArray[np.bool_], npt.NDArray[np.intp]]
+
+
+def _regex_tokens(texts: Sequence[str]) -> TokenHashes:
+    """The definition: the tokenizer of :mod:`pipeline.text` (its regex) on each text as
+    written, then each token's hash (lower-cased, curly apostrophes straightened) and
+    whether it has a capital; and each text's token count. Tokens are lowered each on its
+    own line, so the batch lowered is each text lowered."""
+    found = [word_re(text).findall(text) for text in texts]
+    counts = np.fromiter(map(len, found), dtype=np.intp, count=len(found))
+    if not counts.any():
+        return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.bool_), counts
+    joined = "\n".join(chain.from_iterable(found)) + "\n"
+    lowered = _code_points(joined.lower().replace("’", "'"))
+    cased = _code_points(joined.replace("’", "'"))
+    tokens, ends = _token_hashes(lowered)
+    capital = np.zeros(len(tokens), dtype=np.bool_)
+    if len(cased) == len(lowered):
+        capital[np.searchsorted(ends, np.flatnonzero(cased != lowered))] = True
+    else:  # a letter whose lower case is two: that text has no capitals, the others do
+        at = 0
+        for text_tokens, n in zip(found, counts.tolist(), strict=True):
+            part = "\n".join(text_tokens) + "\n" if n else ""
+            low, up = part.lower().replace("’", "'"), part.replace("’", "'")
+            if len(low) == len(up):
+                ends_here = np.flatnonzero(_code_points(low) == _NEWLINE)
+                changed = np.flatnonzero(_code_points(low) != _code_points(up))
+                capital[at + np.searchsorted(ends_here, changed)] = True
+            at += n
+    return tokens, capital, counts
+
+
+_CURLY_APOSTROPHE = 0x2019
+_CAPITAL_SIGMA = 0x3A3  # lower-cased by its context (final sigma), not on its own
+# ASCII bytes -> their class by one bytes.translate: ALNUM and JOIN as
+# pipeline.text.char_classes gives them (it classifies the rest), and _UPPER for the letters
+# str.lower changes, each to the code 32 above (A-Z, which are ALNUM: the tests check).
+_UPPER = 4
+_ASCII_CLASS_BYTES = bytes(
+    (int(c) & (ALNUM | JOIN)) | (_UPPER if chr(i).lower() != chr(i) else 0) if i < 128 else 0
+    for i, c in enumerate(char_classes(np.arange(256, dtype=np.uint32)))
+)
+_INVERSE = pow(int(_SHINGLE_MUL), -1, 1 << 64)  # P is odd: invertible mod 2^64
+_WINDOW = 1 << 17  # code points per running sum (texts are not split; a longer one is alone)
+
+
+def _position_powers(n: int) -> npt.NDArray[np.uint64]:
+    """P^q (row 0) and P^-q (row 1) mod 2^64 for q < n."""
+    powers = np.empty((2, n), dtype=np.uint64)
+    powers[:, 0] = 1
+    powers[0, 1:] = _SHINGLE_MUL
+    powers[1, 1:] = np.uint64(_INVERSE)
+    np.cumprod(powers, axis=1, out=powers)
+    return powers
+
+
+_WINDOW_POWERS = _position_powers(_WINDOW)
+
+
+def _polynomials(
+    lowered: npt.NDArray[np.uint8],
+    wide: npt.NDArray[np.intp],
+    wide_lowered: npt.NDArray[np.uint64],
+    starts: npt.NDArray[np.intp],
+    ends: npt.NDArray[np.intp],
+    offsets: npt.NDArray[np.intp],
+) -> npt.NDArray[np.uint64]:
+    """``sum(c[q] * P^(q - start + 1) for q in range(start, end))`` mod 2^64 for each token,
+    where ``c`` is ``lowered`` but ``wide_lowered`` at ``wide``: the difference of a running
+    sum of ``c[q] * P^q`` at its two ends, times ``P^(1 - start)``. The sum runs over
+    windows of whole texts (``offsets``: where each starts, then the end), positions counted
+    from the window's start, so the tables of powers stay small."""
+    out = np.empty(len(starts), dtype=np.uint64)
+    bounds = offsets.tolist()
+    first = 0
+    while first < len(bounds) - 1:
+        lo = bounds[first]
+        last = max(int(np.searchsorted(offsets, lo + _WINDOW, side="right")) - 1, first + 1)
+        hi = bounds[last]
+        up, down = _WINDOW_POWERS if hi - lo < _WINDOW else _position_powers(hi - lo + 1)
+        terms = np.multiply(lowered[lo:hi], up[: hi - lo], dtype=np.uint64)
+        w0, w1 = np.searchsorted(wide, (lo, hi))
+        at = wide[w0:w1] - lo
+        terms[at] = wide_lowered[w0:w1] * up[at]
+        running = np.zeros(hi - lo + 1, dtype=np.uint64)
+        np.cumsum(terms, out=running[1:])
+        t0, t1 = np.searchsorted(starts, (lo, hi))
+        at, to = starts[t0:t1] - lo, ends[t0:t1] - lo
+        out[t0:t1] = (running[to] - running[at]) * down[at] * _SHINGLE_MUL
+        first = last
+    return out
+
+
+def _code_point_tokens(texts: Sequence[str]) -> TokenHashes | None:
+    """:func:`_regex_tokens` by array arithmetic over the texts joined by line breaks, as
+    ASCII bytes (each other character one ``?``, then looked at on its own): a token is a
+    run of ``[^\\W_]`` characters with single ``'’-`` between runs (what the regex matches:
+    :func:`pipeline.text.word_spans`, as for scan_batch); a character's lower case is looked
+    up one for one, a capital is a character it changes; a token's hash, the polynomial of
+    :func:`_token_hashes`, comes from :func:`_polynomials`. ``None`` (the caller falls back
+    to the regex) when a character lowers to two or by its context (capital sigma), or a
+    token is too long for the capped powers of :func:`_token_hashes`."""
+    joined = "\n" + "\n".join(texts) + "\n"
+    raw = joined.encode("ascii", "replace")
+    codes = np.frombuffer(raw, dtype=np.uint8)
+    classes = np.frombuffer(raw.translate(_ASCII_CLASS_BYTES), dtype=np.uint8)
+    upper = classes & np.uint8(_UPPER)
+    lowered: npt.NDArray[np.uint8] = codes | (upper << np.uint8(3))
+    alnum, join = (classes & ALNUM) != 0, classes == JOIN
+    wide = np.empty(0, dtype=np.intp)
+    points = np.empty(0, dtype=np.uint32)
+    wide_lowered = np.empty(0, dtype=np.uint64)
+    if not joined.isascii():
+        if (raw.count(b"?") - joined.count("?")) * 32 > len(raw):  # many: by code points
+            every = _code_points(joined)
+            wide = np.flatnonzero(every > 127)
+            points = every[wide]
+        else:  # a few (curly quotes, dashes): the question marks that are not
+            marks = np.flatnonzero(codes == ord("?")).tolist()
+            wide = np.array([p for p in marks if joined[p] != "?"], dtype=np.intp)
+            points = np.array([ord(joined[p]) for p in wide.tolist()], dtype=np.uint32)
+        wide_classes, lowered_points = _wide_points(points)
+        if (lowered_points < 0).any():
+            return None
+        alnum[wide] = (wide_classes & ALNUM) != 0
+        join[wide] = (wide_classes & JOIN) != 0
+        wide_lowered = lowered_points.astype(np.uint64)
+    inword, starts, ends = word_spans(alnum, join)
+    offsets = np.cumsum([1, *(len(t) + 1 for t in texts)], dtype=np.intp)
+    counts = np.diff(np.searchsorted(starts, offsets)).astype(np.intp)
+    if not len(starts):
+        return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.bool_), counts
+    lengths = ends - starts
+    if int(lengths.max()) >= _MAX_POWERS:
+        return None
+    # A capital: a token character that lower-casing changes (the curly apostrophe is
+    # straightened in the cased text too). Every ASCII one is ALNUM, so in a token.
+    capital = np.zeros(len(starts), dtype=np.bool_)
+    capital[np.searchsorted(ends, np.flatnonzero(upper), side="right")] = True
+    changed = (wide_lowered != points) & (points != _CURLY_APOSTROPHE) & inword[wide]
+    capital[np.searchsorted(ends, wide[changed], side="right")] = True
+    sums = _polynomials(lowered, wide, wide_lowered, starts, ends, offsets)
+    sums += np.uint64(_NEWLINE) * _POWERS[lengths]  # the newline after each token
+    return _fold(sums), capital, counts
+
+
+def _lower_point(point: int) -> int:
+    """A code point lower-cased, a curly apostrophe straightened; -1 when its lower case is
+    not one code point or depends on its neighbours."""
+    if point == _CURLY_APOSTROPHE:
+        return ord("'")
+    low = chr(point).lower()
+    return ord(low) if len(low) == 1 and point != _CAPITAL_SIGMA else -1
+
+
+# Non-ASCII code points of the Basic Multilingual Plane met so far: class bits and lower case.
+_BMP = 1 << 16
+_BMP_KNOWN = np.zeros(_BMP, dtype=np.bool_)
+_BMP_CLASSES = np.zeros(_BMP, dtype=np.uint16)
+_BMP_LOWER = np.zeros(_BMP, dtype=np.int64)
+
+
+def _wide_points(points: U32) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.int64]]:
+    """The :func:`pipeline.text.char_classes` bits and :func:`_lower_point` of each
+    non-ASCII code point: table look-ups, each new one worked out once (text in another
+    script is all non-ASCII)."""
+    classes = np.empty(len(points), dtype=np.uint16)
+    lowered = np.empty(len(points), dtype=np.int64)
+    bmp = np.flatnonzero(points < _BMP)
+    common = points[bmp]
+    new = np.unique(common[~_BMP_KNOWN[common]])
+    if len(new):
+        _BMP_CLASSES[new] = char_classes(new)
+        _BMP_LOWER[new] = [_lower_point(p) for p in new.tolist()]
+        _BMP_KNOWN[new] = True
+    classes[bmp] = _BMP_CLASSES[common]
+    lowered[bmp] = _BMP_LOWER[common]
+    astral = np.flatnonzero(points >= _BMP)
+    if len(astral):
+        classes[astral] = char_classes(points[astral])
+        lowered[astral] = [_lower_point(p) for p in points[astral].tolist()]
+    return classes, lowered
+
+
 @dataclass(frozen=True)
 class Fingerprint:
     """What the batch step keeps of one article (``None`` signatures: too little text)."""
@@ -227,33 +411,14 @@ class Fingerprinter:
     def _batch_tokens(
         self, texts: Sequence[str]
     ) -> tuple[U32, npt.NDArray[np.bool_], npt.NDArray[np.intp]]:
-        """:meth:`tokens` of every text, concatenated, and each text's token count: one
-        lower-casing, one character array and one hash pass for the whole batch."""
-        # The tokenizer of pipeline.text (its regex) on the text as written: the skeleton
-        # needs capitals, which words() lower-cases away.
-        found = [word_re(text).findall(text) for text in texts]
-        counts = np.fromiter(map(len, found), dtype=np.intp, count=len(found))
-        if not counts.any():
-            return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.bool_), counts
-        joined = "\n".join(chain.from_iterable(found)) + "\n"
-        # Each token is lowered on its own line, so the batch lowered is each text lowered.
-        lowered = _code_points(joined.lower().replace("’", "'"))
-        cased = _code_points(joined.replace("’", "'"))
-        tokens, ends = _token_hashes(lowered)
+        """:meth:`tokens` of every text, concatenated, and each text's token count, from one
+        array of the batch's code points: :func:`_code_point_tokens`, or
+        :func:`_regex_tokens` for a batch where lower-casing is not one character for one."""
+        found = _code_point_tokens(texts)
+        tokens, capital, counts = _regex_tokens(texts) if found is None else found
+        if not len(tokens):
+            return tokens, capital, counts
         word_class = self._classes[tokens >> np.uint32(32 - _CLASS_BITS)]
-        capital = np.zeros(len(tokens), dtype=np.bool_)
-        if len(cased) == len(lowered):
-            capital[np.searchsorted(ends, np.flatnonzero(cased != lowered))] = True
-        else:  # a letter whose lower case is two: that text has no capitals, the others do
-            at = 0
-            for text_tokens, n in zip(found, counts.tolist(), strict=True):
-                part = "\n".join(text_tokens) + "\n" if n else ""
-                low, up = part.lower().replace("’", "'"), part.replace("’", "'")
-                if len(low) == len(up):
-                    ends_here = np.flatnonzero(_code_points(low) == _NEWLINE)
-                    changed = np.flatnonzero(_code_points(low) != _code_points(up))
-                    capital[at + np.searchsorted(ends_here, changed)] = True
-                at += n
         skeleton: npt.NDArray[np.bool_] = (word_class == _RARE) | (
             capital & (word_class == _COMMON)
         )
@@ -479,21 +644,10 @@ def skeleton_ratios(
     n = len(a_starts)
     a_len, b_len = a_ends - a_starts, b_ends - b_starts
     size = int(max(a_len.max(initial=0), b_len.max(initial=0))) + 1  # bounds every index
-    a_pair, a_at = _ranges(a_len)
-    b_pair, b_at = _ranges(b_len)
-    a_key = a_pair.astype(np.int64) << 16 | flat[a_starts[a_pair] + a_at]
-    b_key = b_pair.astype(np.int64) << 16 | flat[b_starts[b_pair] + b_at]
-    order = np.argsort(b_key, kind="stable")
-    b_key, b_at = b_key[order], b_at[order]
-    first = np.searchsorted(b_key, a_key, side="left")
-    match_a, offset = _ranges(np.searchsorted(b_key, a_key, side="right") - first)
     # Every match (pair, i, j) as one key ordered by pair, diagonal j - i, then i: a run is
     # a stretch of keys that go up by one (i never reaches size - 1, so a run never
     # continues onto the next diagonal).
-    i = a_at[match_a]
-    j = b_at[first[match_a] + offset]
-    cell = (a_pair[match_a] * (2 * size) + (j - i + size)) * size + i
-    cell.sort()
+    cell = _match_cells(flat, a_starts, a_len, b_starts, b_len, size)
     run_starts = np.flatnonzero(np.diff(cell, prepend=-2) != 1)
     run_len = np.diff(np.append(run_starts, len(cell)))
     head = cell[run_starts]
@@ -547,6 +701,48 @@ def skeleton_ratios(
             run_len = run_len[useful]
     total = (a_len + b_len).tolist()
     return [2.0 * m / t if t else 1.0 for m, t in zip(matches.tolist(), total, strict=True)]
+
+
+def _match_cells(
+    flat: U16,
+    a_starts: npt.NDArray[np.intp],
+    a_len: npt.NDArray[np.intp],
+    b_starts: npt.NDArray[np.intp],
+    b_len: npt.NDArray[np.intp],
+    size: int,
+) -> npt.NDArray[np.int64]:
+    """Every token match ``a[i] == b[j]`` of every pair ``p`` (sequences as in
+    :func:`skeleton_ratios`, all shorter than ``size``), as the sorted keys
+    ``(p * 2 size + j - i + size) * size + i``, from one sorted join: each side's tokens
+    sorted by (pair, token, place), the a side's looked up in the b side's (in order, so
+    each search starts near the last)."""
+    a_key, a_at = _sorted_keys(flat, a_starts, a_len, size)
+    b_key, b_at = _sorted_keys(flat, b_starts, b_len, size)
+    first = np.searchsorted(b_key, a_key, side="left")
+    match_a, offset = _ranges(np.searchsorted(b_key, a_key, side="right") - first)
+    i = a_at[match_a]
+    j = b_at[first[match_a] + offset]
+    cell: npt.NDArray[np.int64] = ((a_key[match_a] >> 16) * (2 * size) + (j - i + size)) * size + i
+    cell.sort()
+    return cell
+
+
+def _sorted_keys(
+    flat: U16, starts: npt.NDArray[np.intp], lengths: npt.NDArray[np.intp], size: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The tokens of sequences ``flat[starts[p]:starts[p] + lengths[p]]`` as keys
+    ``p << 16 | token`` in order, and each one's place in its sequence (equal keys: in
+    order of place). One sort of the keys packed with their places when that fits in 63
+    bits (numpy sorts integers several times faster than it argsorts them)."""
+    pair, at = _ranges(lengths)
+    key = pair.astype(np.int64) << 16 | flat[starts[pair] + at]
+    bits = max(size - 1, 1).bit_length()
+    if max(len(starts) - 1, 0).bit_length() + 16 + bits > 63:
+        order = np.argsort(key, kind="stable")
+        return key[order], at[order].astype(np.int64)
+    packed = key << bits | at
+    packed.sort()
+    return packed >> bits, packed & ((1 << bits) - 1)
 
 
 def _block_key(
@@ -628,7 +824,10 @@ FINGERPRINT_BATCH = 256  # articles fingerprinted together (bounded memory, ~20 
 
 
 def batch_links(
-    items: Iterable[Article | ReadError], settings: RelatedSettings | None = None, jobs: int = 1
+    items: Iterable[Article | ReadError],
+    settings: RelatedSettings | None = None,
+    jobs: int = 1,
+    before_linking: Callable[[], object] | None = None,
 ) -> dict[int, list[Related]]:
     """The links of a whole batch, keyed by item position (read errors count as positions
     but have no links): the first, reading-only pass of ``unspun score``. With ``jobs`` > 1
@@ -636,11 +835,16 @@ def batch_links(
     links are the same); linking itself is one pass over the index.
 
     The index (and wordfreq, which it loads) is only set up once a second article shows up:
-    a single article has nothing to be a copy of, and start-up stays as it was."""
+    a single article has nothing to be a copy of, and start-up stays as it was.
+
+    ``before_linking`` is called once every item is read, before the links are worked out
+    (``unspun score --jobs`` hands its workers the first chunks to score then)."""
     articles = ((p, item) for p, item in enumerate(items) if isinstance(item, Article))
     first = next(articles, None)
     second = next(articles, None)
     if first is None or second is None:
+        if before_linking is not None:
+            before_linking()
         return {}
     settings = settings or load_settings().related
     index = RelatedIndex(settings)
@@ -650,15 +854,22 @@ def batch_links(
     ):
         index.add_fingerprint(id, fingerprint)
         positions.append(position)
+    if before_linking is not None:
+        before_linking()
     return {positions[i]: found for i, found in index.links_by_position().items()}
 
 
 def _fingerprints(
     articles: Iterable[tuple[int, Article]], settings: RelatedSettings, jobs: int
 ) -> Iterator[tuple[int, str, Fingerprint]]:
-    """``(position, id, fingerprint)`` of each article, in order, fingerprinted in batches."""
+    """``(position, id, fingerprint)`` of each article, in order, fingerprinted in batches
+    (under ``--jobs``, a chunk's come back from its worker packed: pickling three small
+    arrays per article cost more than the fingerprints did)."""
     rows = ((p, a.id, a.text) for p, a in articles)
-    return map_chunks(_fingerprint_chunk, rows, jobs, FINGERPRINT_CHUNK, settings)
+    if jobs <= 1:
+        return map_chunks(_fingerprint_chunk, rows, jobs, FINGERPRINT_CHUNK, settings)
+    packed = map_chunks(_packed_fingerprint_chunk, rows, jobs, FINGERPRINT_CHUNK, settings)
+    return (row for chunk in packed for row in chunk.unpack())
 
 
 @lru_cache(maxsize=2)
@@ -677,6 +888,58 @@ def _fingerprint_chunk(
             [text for _, _, text in chunk[start : start + FINGERPRINT_BATCH]]
         )
     return [(position, id, fp) for (position, id, _), fp in zip(chunk, fingerprints, strict=True)]
+
+
+@dataclass(frozen=True)
+class _PackedFingerprints:
+    """A chunk's ``(position, id, fingerprint)`` rows in a few arrays (a missing
+    signature's row is zeros, its flag bit unset)."""
+
+    positions: list[int]
+    ids: list[str]
+    flags: npt.NDArray[np.uint8]  # bit 0: text signature; bit 1: skeleton signature
+    text_sigs: U16
+    skeleton_sigs: U16
+    skeletons: U16  # every row's skeleton, concatenated
+    ends: npt.NDArray[np.intp]  # where each row's skeleton ends
+
+    @classmethod
+    def pack(cls, rows: list[tuple[int, str, Fingerprint]], num_perm: int) -> _PackedFingerprints:
+        text_sigs = np.zeros((len(rows), num_perm), dtype=np.uint16)
+        skeleton_sigs = np.zeros((len(rows), num_perm), dtype=np.uint16)
+        flags = np.zeros(len(rows), dtype=np.uint8)
+        for i, (_, _, fp) in enumerate(rows):
+            if fp.text_sig is not None:
+                text_sigs[i] = fp.text_sig
+                flags[i] |= 1
+            if fp.skeleton_sig is not None:
+                skeleton_sigs[i] = fp.skeleton_sig
+                flags[i] |= 2
+        skeletons = [fp.skeleton for _, _, fp in rows]
+        return cls(
+            positions=[position for position, _, _ in rows],
+            ids=[id for _, id, _ in rows],
+            flags=flags,
+            text_sigs=text_sigs,
+            skeleton_sigs=skeleton_sigs,
+            skeletons=np.concatenate(skeletons) if skeletons else np.empty(0, np.uint16),
+            ends=np.cumsum([len(skeleton) for skeleton in skeletons], dtype=np.intp),
+        )
+
+    def unpack(self) -> Iterator[tuple[int, str, Fingerprint]]:
+        start = 0
+        rows = zip(self.positions, self.ids, self.flags.tolist(), self.ends.tolist(), strict=True)
+        for i, (position, id, flags, end) in enumerate(rows):
+            text_sig = self.text_sigs[i] if flags & 1 else None
+            skeleton_sig = self.skeleton_sigs[i] if flags & 2 else None
+            yield position, id, Fingerprint(text_sig, skeleton_sig, self.skeletons[start:end])
+            start = end
+
+
+def _packed_fingerprint_chunk(
+    settings: RelatedSettings, chunk: list[tuple[int, str, str]]
+) -> list[_PackedFingerprints]:
+    return [_PackedFingerprints.pack(_fingerprint_chunk(settings, chunk), settings.num_perm)]
 
 
 def link_dicts(links: Iterable[Related]) -> list[dict[str, Any]]:

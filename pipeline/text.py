@@ -291,6 +291,21 @@ def _rank(
     return number, place[new]
 
 
+def word_spans(
+    alnum: npt.NDArray[np.bool_], join: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    r"""Where the tokens of a text lie, from whether each of its characters is :data:`ALNUM`
+    and :data:`JOIN`: a token is a run of ``[^\W_]`` characters with single ``'’-`` between
+    runs, as WORD_RE matches them. The text opens and ends with a character of neither
+    class (texts joined by line breaks, with one before and after), so the edges alternate
+    start, end, start. Each character's in-token flag, and the tokens' starts and ends
+    (contiguous copies, as every reader searches or gathers on them)."""
+    inword = alnum.copy()
+    inword[1:-1] |= join[1:-1] & alnum[:-2] & alnum[2:]
+    edges = np.flatnonzero(inword[1:] != inword[:-1]) + 1
+    return inword, np.ascontiguousarray(edges[0::2]), np.ascontiguousarray(edges[1::2])
+
+
 def scan_batch(texts: Sequence[str]) -> ScanBatch:
     r"""The tokens of :func:`pipeline.text.scan` for many texts: the same words, lower-cased
     words and adjacencies, and offsets in place of gaps, computed over the texts joined by line
@@ -310,13 +325,7 @@ def scan_batch(texts: Sequence[str]) -> ScanBatch:
     offsets = np.cumsum([1, *(len(t) + 1 for t in texts)], dtype=np.int64)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     classes, wide = _classes_and_wide(codes)
-    alnum = (classes & ALNUM) != 0
-    inword = alnum.copy()
-    inword[1:-1] |= ((classes[1:-1] & JOIN) != 0) & alnum[:-2] & alnum[2:]
-    # The joined text opens and ends with a line break: edges alternate (start, end, ...);
-    # contiguous copies, as every reader searches or gathers on them.
-    edges = np.flatnonzero(inword[1:] != inword[:-1]) + 1
-    starts, ends = np.ascontiguousarray(edges[0::2]), np.ascontiguousarray(edges[1::2])
+    _, starts, ends = word_spans((classes & ALNUM) != 0, (classes & JOIN) != 0)
     adjacent = _adjacent(classes, starts, ends)
     n = len(starts)
     lengths = ends - starts

@@ -104,3 +104,27 @@ def test_oversized_input_is_an_error(tmp_path: Path) -> None:
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(InputPathError, match="no such file"):
         read([str(tmp_path / "nope.txt")])
+
+
+def test_blank_lines_and_whitespace_texts_as_str_strip_sees_them() -> None:
+    """A line or 'text' of any Unicode whitespace is blank (skipped, or an empty error),
+    as ``str.strip`` sees it; a zero-width space or a non-breaking hyphen is not blank."""
+    spaces = "\u2003\u00a0\u3000\t\x0b\x0c\x1c\x85"
+    lines = [
+        json.dumps({"id": "w", "text": spaces}),
+        spaces,
+        json.dumps({"id": "z", "text": "\u200b"}),
+        json.dumps({"id": "h", "text": "\u2011"}),
+        json.dumps({"id": "e", "text": ""}),
+        json.dumps({"id": "x", "html": " \n "}),
+    ]
+    items = read(["-"], stdin="\n".join(lines).encode() + b"\n")
+    assert [(i.id, isinstance(i, Article)) for i in items] == [
+        ("w", False),
+        ("z", True),
+        ("h", True),
+        ("e", False),
+        ("x", False),
+    ]
+    assert all(i.type == "empty" for i in items if isinstance(i, ReadError))
+    assert not spaces.strip() and "\u200b".strip() and "\u2011".strip()

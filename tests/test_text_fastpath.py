@@ -10,18 +10,23 @@ from __future__ import annotations
 import random
 from itertools import pairwise
 
+import numpy as np
 import pytest
 
 from pipeline.text import (
+    ALNUM,
     ASCII_WORD_RE,
+    JOIN,
     UNICODE_WORD_RE,
     WORD_RE,
     Document,
     Token,
+    char_classes,
     scan,
     scan_batch,
     tokenize,
     word_re,
+    word_spans,
     words,
 )
 
@@ -105,6 +110,24 @@ def test_scan_batch_gives_each_text_the_plain_regex_tokens(seeds: dict[str, str]
             adjacent = [g == " " or (g.isspace() and "\n" not in g) for g in gaps]
             assert batch.adjacent[lo:hi].tolist()[:-1] == adjacent, repr(text)
             assert not batch.adjacent[hi - 1 : hi].any()  # never to the next text
+
+
+def test_word_spans_are_the_plain_regex_tokens(seeds: dict[str, str]) -> None:
+    """The token step scan_batch and the related-link tokens share: from each character's
+    classes alone, WORD_RE's token spans, and which characters lie in a token."""
+    for text in texts(seeds):
+        codes = np.frombuffer(f"\n{text}\n".encode("utf-32-le", "surrogatepass"), np.uint32)
+        classes = char_classes(codes)
+        inword, starts, ends = word_spans((classes & ALNUM) != 0, (classes & JOIN) != 0)
+        tokens = reference_tokens(text)
+        assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == [
+            (t.start + 1, t.end + 1) for t in tokens
+        ], repr(text)
+        flags = np.zeros(len(codes), dtype=np.bool_)
+        for t in tokens:
+            flags[t.start + 1 : t.end + 1] = True
+        assert np.array_equal(inword, flags), repr(text)
+        assert starts.flags.c_contiguous and ends.flags.c_contiguous
 
 
 def test_paragraph_words_are_each_paragraphs_words(seeds: dict[str, str]) -> None:

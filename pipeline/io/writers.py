@@ -21,6 +21,17 @@ CSV_FIELDS = (
 )
 
 
+# One encoder for every jsonl line (json.dumps makes one per call when given options); a
+# record holds no cycles, so the check for them is left out. Same text as
+# json.dumps(record, ensure_ascii=False).
+_JSONL = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+
+
+def jsonl_line(record: dict[str, Any]) -> str:
+    """A record as one line of JSONL, newline included."""
+    return _JSONL.encode(record) + "\n"
+
+
 def flatten(record: dict[str, Any]) -> dict[str, Any]:
     """One CSV/table row: signals as columns, findings counted, error split in two."""
     signals = record.get("signals") or {}
@@ -50,7 +61,7 @@ class RecordWriter:
 
     def write(self, record: dict[str, Any]) -> None:
         if self.fmt == "jsonl":
-            self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self.out.write(jsonl_line(record))
         elif self.fmt == "csv":
             if self._csv is None:
                 self._csv = csv.DictWriter(self.out, fieldnames=CSV_FIELDS, lineterminator="\n")

@@ -1,0 +1,166 @@
+"""``--jobs N``: ordered fan-out over joblib workers, the same records as ``--jobs 1``
+whichever way a record travels (a worker's finished jsonl line, or a dict the main process
+finishes), with ``--resume``, standard input, csv, read errors and a bad model."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from pipeline import cli, related, scoring
+from pipeline.cli import app
+from pipeline.config import load_settings
+from pipeline.parallel import map_chunks, map_ordered
+
+from .conftest import SEEDS
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks of 3 articles, 2 per worker handed out before the batch is linked: a small
+    feed has chunks both before the links are known (their lines get them in the main
+    process) and after (the workers put them in)."""
+    monkeypatch.setattr(scoring, "PARALLEL_CHUNK", 3)
+    monkeypatch.setattr(cli, "EARLY_CHUNKS_PER_JOB", 2)
+
+
+@pytest.fixture(scope="module")
+def feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds four times over (so every article has copies to link to), with a
+    malformed line early and one late: 22 items."""
+    lines = [
+        json.dumps({"id": f"{i}/{path.name}", "text": path.read_text(encoding="utf-8")})
+        for i in range(4)
+        for path in sorted(SEEDS.glob("*.txt"))
+    ]
+    lines.insert(4, "{broken")
+    lines.insert(len(lines) - 2, "{broken too")
+    path = tmp_path_factory.mktemp("feed") / "feed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def serial(feed: Path) -> str:
+    code, out, _ = run("score", str(feed), "--quiet")
+    assert code == 1  # the broken lines are error records
+    return out
+
+
+def test_map_ordered_reads_only_the_head_before_the_first_request() -> None:
+    read: list[int] = []
+
+    def calls() -> Iterator[tuple[int, int]]:
+        for i in range(20):
+            read.append(i)
+            yield i, 3
+
+    results = map_ordered(divmod, calls(), 2, ahead=4)
+    assert len(read) == 4  # handed to the workers at once; the rest waits for a request
+    assert next(results) == divmod(0, 3)
+    assert len(read) >= 8  # the rest's first tasks queue behind the head's from then on
+    assert list(results) == [divmod(i, 3) for i in range(1, 20)]
+    read.clear()
+    lazy = map_ordered(divmod, calls(), 2)
+    assert read == []
+    assert list(lazy) == [divmod(i, 3) for i in range(20)]
+
+
+def test_map_chunks_flattens_in_input_order() -> None:
+    items = list(range(23, 0, -1))
+    expected = [x for start in range(0, 23, 5) for x in sorted(items[start : start + 5])]
+    assert list(map_chunks(sorted, items, 1, 5)) == expected
+    assert list(map_chunks(sorted, items, 2, 5)) == expected
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_jobs_2_writes_the_jobs_1_bytes_links_and_errors_included(feed: Path, serial: str) -> None:
+    code, parallel, err = run("score", str(feed), "--jobs", "2", "--quiet")
+    assert code == 1 and parallel == serial
+    records = [json.loads(line) for line in serial.splitlines()]
+    assert len(records) == 22 and sum(r["error"] is not None for r in records) == 2
+    assert err.count("unspun: ") == 2  # one stderr line per unreadable line
+    # Linked records both among the 4 chunks sent before linking and after them.
+    assert any(r["error"] is None and r["related"] for r in records[:12])
+    assert any(r["error"] is None and r["related"] for r in records[12:])
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_resume_at_jobs_2_continues_a_torn_file(feed: Path, serial: str, tmp_path: Path) -> None:
+    complete = serial.splitlines(keepends=True)
+    killed = tmp_path / "killed.jsonl"
+    # killed after 5 records: of the 17 left, the last 5 are past the 4 chunks sent early
+    killed.write_text("".join(complete[:5]) + complete[5][:50], encoding="utf-8")
+    code, _, _ = run("score", str(feed), "--output", str(killed), "--resume", "--jobs", "2")
+    assert code == 1
+    assert killed.read_text(encoding="utf-8") == serial
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_stdin_csv_and_no_related_at_jobs_2(feed: Path, serial: str) -> None:
+    text = feed.read_text(encoding="utf-8")
+    stdin1 = run("score", "-", "--quiet", stdin=text)[1]
+    assert run("score", "-", "--jobs", "2", "--quiet", stdin=text)[1] == stdin1
+    assert stdin1.count("\n") == 22 and '"related": [{' in stdin1
+    csv1 = run("score", str(feed), "--format", "csv", "--quiet")[1]
+    assert run("score", str(feed), "--format", "csv", "--jobs", "2", "--quiet")[1] == csv1
+    bare1 = run("score", str(feed), "--no-related", "--quiet")[1]
+    bare2 = run("score", str(feed), "--no-related", "--jobs", "2", "--quiet")[1]
+    assert bare2 == bare1 and '"related": [{' not in bare2
+
+
+def test_a_bad_model_at_jobs_2_is_one_line_before_any_output(tmp_path: Path) -> None:
+    """The workers load the model first thing; their error is the command's, and the
+    output file is not touched."""
+    model = tmp_path / "broken.joblib"
+    model.write_bytes(b"not a model")
+    out = tmp_path / "out.jsonl"
+    args = ("score", str(SEEDS), "--jobs", "2", "--model", str(model), "--output", str(out))
+    code, _, err = run(*args)
+    assert code == 2 and err.startswith("unspun: ") and len(err.strip().splitlines()) == 1
+    assert str(model) in err and not out.exists()
+
+
+def test_packed_fingerprints_unpack_to_the_workers_fingerprints(seeds: dict[str, str]) -> None:
+    """Under ``--jobs`` a chunk's fingerprints travel packed; unpacked, they are the same
+    arrays, and an article too short for one signature or both still has none."""
+    settings = load_settings().related
+    texts = [*seeds.values(), "", "Too short to sign.", seeds[next(iter(seeds))][:300]]
+    chunk = [(3 * i, f"id{i}", text) for i, text in enumerate(texts)]
+    plain = related._fingerprint_chunk(settings, chunk)
+    (packed,) = pickle.loads(pickle.dumps(related._packed_fingerprint_chunk(settings, chunk)))
+    unpacked = list(packed.unpack())
+    assert [(p, i) for p, i, _ in unpacked] == [(p, i) for p, i, _ in plain]
+    assert any(fp.text_sig is None for _, _, fp in plain)
+    assert any(fp.text_sig is not None and fp.skeleton_sig is None for _, _, fp in plain)
+    for (_, _, a), (_, _, b) in zip(plain, unpacked, strict=True):
+        for x, y in ((a.text_sig, b.text_sig), (a.skeleton_sig, b.skeleton_sig)):
+            assert (x is None) == (y is None)
+            assert x is None or (y is not None and x.dtype == y.dtype and np.array_equal(x, y))
+        assert a.skeleton.dtype == b.skeleton.dtype and np.array_equal(a.skeleton, b.skeleton)
+
+
+def test_with_related_is_the_line_encoded_with_the_links(serial: str) -> None:
+    """The main process puts links into a worker's line made with ``"related": []``:
+    the bytes are those of the record encoded with them, on the fast path (re-encode the
+    tail) and on the fallback (a line that ends otherwise is decoded and encoded whole)."""
+    linked = [r for r in map(json.loads, serial.splitlines()) if r.get("related")]
+    assert linked
+    for record in linked:
+        links = record["related"]
+        empty = scoring.jsonl_line({**record, "related": []})
+        assert scoring.with_related(empty, links) == scoring.jsonl_line(record)
+        reordered = {"error": None, **{k: v for k, v in record.items() if k != "error"}}
+        line = scoring.jsonl_line({**reordered, "related": []})
+        assert scoring.with_related(line, links) == scoring.jsonl_line(reordered)
