@@ -754,8 +754,8 @@ def test_line_features_cut_from_the_texts_scan_equal_line_by_line(
     docs = DocumentBatch(Document(t) for t in texts)
     scan = docs.scanned
     lines = [s.text for doc in docs for s in doc.content_lines]
-    line_at = [
-        int(base) + s.start
+    line_at = [  # where each stripped line starts in the scan's joined text
+        int(base) + s.start + len(s.text) - len(s.text.lstrip())
         for base, doc in zip(scan.offsets[:-1], docs, strict=True)
         for s in doc.content_lines
     ]

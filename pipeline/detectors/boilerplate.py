@@ -830,6 +830,7 @@ _TERMINAL_CODES = np.array([*_codes(_TERMINAL), _NO_CHAR], dtype=np.uint32)
 _QE_CODES = np.array([*_codes("?!"), _NO_CHAR], dtype=np.uint32)
 _BULLET_CODES = _codes(_BULLETS)
 _QUOTE_CODES = _codes('"“”')
+_PIPE_CODES = _codes("|")
 _MARK_FIRST_CODES = _codes(_MARK_FIRST)
 _BYLINE_FIRST_CODES = _codes(_BYLINE_FIRST)
 
@@ -988,8 +989,8 @@ def _lines_raw(
     any lines, line breaks inside them too. The per-line definition they are checked against
     is ``_line_raw`` in tests/test_boilerplate.py.
 
-    ``source``: the scanned texts the lines are cut from and where each line starts in the
-    scan's joined text (the scan is shared with other detectors); without it, the stripped
+    ``source``: the scanned texts the lines are cut from and where each stripped line starts
+    in the scan's joined text (the scan is shared with other detectors); without it, the stripped
     lines are scanned here. Token and character counts of all lines come from one pass
     over their tokens and their joined heads (tokens looked up in a table learnt once,
     counts summed per line by np.add.reduceat); first and last characters and quotes from
@@ -1038,9 +1039,7 @@ def _lines_raw(
         scan = scan_batch(stripped)
         head_at = scan.offsets[:-1].astype(np.intp)
     else:
-        scan = source[0]
-        leads = np.fromiter(map(str.find, lines, [s[:1] for s in stripped]), np.intp, n)
-        head_at = source[1] + leads
+        scan, head_at = source
     odd = np.flatnonzero(klass & (_WIDE_CASED | _RE_FOLDS))
     wide = odd[(klass[odd] & _WIDE_CASED) > 0]
     slow = sorted(set((np.searchsorted(starts_a, wide, "right") - 1).tolist()))
@@ -1070,12 +1069,11 @@ def _lines_raw(
     for k in _lines_with(joined, ".m.", starts):
         maybe_time[k] = has_digit[k]
 
-    # The full lines, for what is looked for beyond the head.
-    full = "\n" + "\n".join(stripped)
-    full_starts = [0, *accumulate(len(s) + 1 for s in stripped[:-1])]
+    # The full lines, for what is looked for beyond the head (the stripped line ``k`` is
+    # scan.codes[head_at[k] : head_at[k] + n_chars[k]]).
     pipes = np.zeros(n, dtype=np.intp)
     empty_cells = np.zeros(n, dtype=np.intp)
-    for k in dict.fromkeys(_lines_with(full, "|", full_starts)):
+    for k in np.flatnonzero(_lines_with_codes(scan.codes, _PIPE_CODES, head_at, n_chars)).tolist():
         s = stripped[k]
         pipes[k] = s.count("|")
         if pipes[k] > 1:
@@ -1888,7 +1886,7 @@ class BoilerplateDetector(Detector):
                 map(slice, line_start.tolist(), line_end.tolist()),
             )
         )
-        pages = _pages([texts[a:b] for a, b in pairwise(bounds)], (scan, lines.at.take(rows)))
+        pages = _pages([texts[a:b] for a, b in pairwise(bounds)], (scan, lines.text_at.take(rows)))
         prob = self._probabilities(pages)
         features = np.zeros((len(docs), len(self._FEATURES)))
         findings: list[list[Finding]] = [[] for _ in docs]

@@ -621,12 +621,12 @@ class OfftopicDetector(Detector):
                 np.bincount(slot[(tok_lead & 2) != 0], minlength=t_size),
             ]
         )
-        at_total = np.arange(s_size, dtype=np.int64) + np.repeat(row_t - starts, p_row)
 
         # Each column's IDF (and 0 for the leading zeros), then the weights: 1 + ln(tf) by
         # look-up (tf capped at 63, as _sublinear does; no count exceeds its article's
         # total) times the IDF, 0.0 where a row lacks the word. A rest row is its article's
-        # total row but at its paragraph's own words: laid down whole, then those set.
+        # total row but at its paragraph's own words: laid down whole (one broadcast copy per
+        # article, no gather over all rows), then those set.
         n_words = len(firsts)
         vocab_index = found.vocab.take(ids.take(firsts))
         slot_of = np.arange(n_words, dtype=np.int64) + article_of + 1
@@ -643,7 +643,15 @@ class OfftopicDetector(Detector):
         own_w = tf.take(own_n) * own_idf
         weighted = np.empty((2, s_size))
         weighted[0] = 0.0
-        (tf.take(totals) * idf).take(at_total, out=weighted[1], mode="clip")
+        total_w = tf.take(totals) * idf
+        for n, p_len, w_at, t_at in zip(
+            n_cands_of,
+            p_article.tolist(),
+            starts.take(row_first).tolist(),
+            t_starts.tolist(),
+            strict=True,
+        ):
+            weighted[1, w_at : w_at + n * p_len].reshape(n, p_len)[:] = total_w[t_at : t_at + p_len]
         weighted[0][own_at] = own_w
         weighted[1][own_at] = tf.take(own_total - own_n) * own_idf
         lead_w = tf.take(leads) * idf
@@ -793,7 +801,7 @@ class OfftopicDetector(Detector):
             ent_col = np.concatenate([ent_col, more_col])
         n_ent = np.bincount(ent_row, minlength=n_rows).astype(float)
         ent_at = starts.take(ent_row) + 1 + ent_col
-        absent = own_counts.take(ent_at) == totals.take(at_total.take(ent_at))
+        absent = own_counts.take(ent_at) == totals.take(row_t.take(ent_row) + 1 + ent_col)
         missing = np.bincount(ent_row, weights=absent, minlength=n_rows) / np.maximum(n_ent, 1.0)
         features = np.stack(
             (
