@@ -21,7 +21,6 @@ from pipeline.detectors.offtopic import (
     _loo_median,
     _lowers_apart,
     _names,
-    _paragraph,
     _paragraphs,
     cue_line,
 )
@@ -408,7 +407,6 @@ def test_paragraphs_from_the_scan_are_the_documents_paragraphs(
         for i, p in enumerate(expected, start=k):
             got = (found.start[i], found.end[i], found.head_end[i], found.n_lines[i])
             assert got == (p.start, p.end, p.lines[0].end, len(p.lines)), (a, p.text)
-            assert _paragraph(text, found.lines, i) == p
             cue = next((c for line in p.lines if (c := cue_line(line.text)) is not None), None)
             assert found.cues[i] == cue and found.is_cue[i] == (cue is not None), p.text
             n_cues += cue is not None

@@ -39,10 +39,7 @@ from pipeline.text import (
     LineBatch,
     Paragraph,
     ScanBatch,
-    Span,
-    batch_lines,
     char_class,
-    scanned,
     word_re,
     words,
 )
@@ -359,10 +356,7 @@ class OfftopicDetector(Detector):
                     )
                 text = docs[a].text
                 findings[a].append(Finding.at(text, "offtopic", start, end, p_score, reason))
-        return [
-            Detection(self.name, tuple(f), tuple(fs))
-            for f, fs in zip(features, findings, strict=True)
-        ]
+        return [self._detection(f, fs) for f, fs in zip(features, findings, strict=True)]
 
     def judge(self, doc: Document) -> list[ParagraphJudgement]:
         """A judgement for every cue paragraph and every body paragraph long enough to judge."""
@@ -379,10 +373,10 @@ class OfftopicDetector(Detector):
     def _judgements(
         self, docs: Sequence[Document], found: _Words, batch: _Batch
     ) -> list[list[ParagraphJudgement]]:
-        """The judgements of ``docs``, each with its Paragraph (made for these only)."""
+        """The judgements of ``docs``, each with its ``Document.paragraphs`` entry."""
         out: list[list[ParagraphJudgement]] = []
         paragraphs = found.paragraphs
-        cues, lines = paragraphs.cues, paragraphs.lines
+        cues = paragraphs.cues
         rows = batch.row.tolist()
         p0 = batch.paragraphs.start
         for a, doc in enumerate(docs):
@@ -391,14 +385,15 @@ class OfftopicDetector(Detector):
             for i in range(paragraphs.first[batch.first_doc + a + 1] - first):
                 cue, r = cues[first + i], rows[first + i - p0]
                 if cue is not None:
-                    p = _paragraph(doc.text, lines, first + i)
                     judgements.append(
-                        ParagraphJudgement(p, i, self.settings.cue_score, None, cue, None)
+                        ParagraphJudgement(
+                            doc.paragraphs[i], i, self.settings.cue_score, None, cue, None
+                        )
                     )
                 elif r >= 0:
                     judgements.append(
                         ParagraphJudgement(
-                            _paragraph(doc.text, lines, first + i),
+                            doc.paragraphs[i],
                             i,
                             float(batch.scores[r]),
                             float(batch.features[r, 0]),
@@ -421,7 +416,7 @@ class OfftopicDetector(Detector):
             ]
         )
         for group in groups:
-            yield group, self._words(group, scanned(group), batch_lines(group))
+            yield group, self._words(group, group.scanned, group.lines)
 
     def _words(self, docs: Sequence[Document], scan: ScanBatch, lines: LineBatch) -> _Words:
         """Each paragraph (:func:`_paragraphs` of the batch's ``lines``) with its words as
@@ -884,7 +879,6 @@ class _Paragraphs(NamedTuple):
     """:attr:`pipeline.text.Document.paragraphs` of a scan's texts as arrays (see
     :func:`_paragraphs`), paragraph after paragraph, text after text."""
 
-    lines: LineBatch  # the texts' lines, which the paragraphs are read from
     first: list[int]  # per text (and one past the last): its first paragraph
     doc: npt.NDArray[np.int64]  # per paragraph: its text
     start: npt.NDArray[np.int64]  # ... its start in the text
@@ -1067,7 +1061,6 @@ def _paragraphs(scan: ScanBatch, lines: LineBatch) -> _Paragraphs:
                 cues[k] = cue = cue_line(texts[a][b:e])
                 is_cue[k] = cue is not None
     return _Paragraphs(
-        lines,
         lines.paragraph_first.tolist(),
         doc,
         start,
@@ -1077,18 +1070,6 @@ def _paragraphs(scan: ScanBatch, lines: LineBatch) -> _Paragraphs:
         cues,
         is_cue,
     )
-
-
-def _paragraph(text: str, lines: LineBatch, k: int) -> Paragraph:
-    """Paragraph ``k`` of ``lines`` (of ``text``) as :attr:`pipeline.text.Document.paragraphs`
-    gives it: its lines are the batch's lines from its first to its last."""
-    lo, hi = int(lines.first_line[k]), int(lines.last_line[k]) + 1
-    spans = tuple(
-        Span(s, e, text[s:e])
-        for s, e in zip(lines.start[lo:hi].tolist(), lines.end[lo:hi].tolist(), strict=True)
-    )
-    start, end = spans[0].start, spans[-1].end
-    return Paragraph(start, end, text[start:end], spans)
 
 
 def _heading_words(first_line: str, n_words: int) -> int:
