@@ -74,7 +74,7 @@ from pipeline.config import SpinSettings, SynonymSettings
 from pipeline.detectors.base import Detection, Detector
 from pipeline.detectors.keytable import KeyTable
 from pipeline.detectors.spin_lexicon import LEXICON, LexiconEntry
-from pipeline.detectors.spin_synonyms import _SUM_IN_ORDER, SynonymEvidence, token_finding
+from pipeline.detectors.spin_synonyms import SynonymEvidence, sums_in_order, token_finding
 from pipeline.text import (
     CLOSE,
     DOT,
@@ -482,12 +482,7 @@ class SpinDetector(Detector):
         # article-by-article code did (elementwise: the same floats).
         n = np.maximum(sizes_a, 1)
         per_k = 1000.0 / n
-        if _SUM_IN_ORDER:  # sum() adds in order, as bincount adds its weights
-            score_sums = np.bincount(matches.article, weights=scored, minlength=n_texts)
-        else:
-            bounds = np.searchsorted(matches.article, np.arange(n_texts + 1)).tolist()
-            values = scored.tolist()
-            score_sums = np.array([sum(values[i:j]) for i, j in pairwise(bounds)], np.float64)
+        score_sums = sums_in_order(matches.article, scored, n_texts)
         top = np.zeros(n_texts)  # scores are >= 0: max(scores, default=0.0)
         np.maximum.at(top, matches.article, scored)
         # numpy's pairwise sum over each article's own pairs, as alone (reduceat on the batch

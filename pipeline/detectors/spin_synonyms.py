@@ -57,6 +57,19 @@ _SPELLING = ((re.compile(r"our"), "or"), (re.compile(r"is(e|ing|ation)"), r"iz\1
              (re.compile(r"ogue\b"), "og"), (re.compile(r"ae"), "e"))  # fmt: skip
 
 
+def sums_in_order(
+    group: npt.NDArray[np.intp], values: npt.NDArray[np.float64], n_groups: int
+) -> npt.NDArray[np.float64]:
+    """``sum()`` of each group's ``values`` (``group`` sorted, one per value), as the
+    per-article code added them: by bincount where ``sum()`` adds in order, else by ``sum()``
+    itself (see :data:`_SUM_IN_ORDER`)."""
+    if _SUM_IN_ORDER:
+        return np.bincount(group, weights=values, minlength=n_groups).astype(np.float64, copy=False)
+    bounds = np.searchsorted(group, np.arange(n_groups + 1)).tolist()
+    listed = values.tolist()
+    return np.array([sum(listed[i:j]) for i, j in pairwise(bounds)], np.float64)
+
+
 def spelling_key(word: str) -> str:
     """``word`` with British spellings mapped to American ones."""
     for pattern, repl in _SPELLING:
@@ -327,13 +340,7 @@ class SynonymEvidence:
         wide_at = np.flatnonzero(~np.isnan(wide))
         wide_article = article.take(wide_at)
         n_wide = np.bincount(wide_article, minlength=n_texts)
-        if _SUM_IN_ORDER:
-            weights = wide.take(wide_at)
-            wide_sum = np.bincount(wide_article, weights=weights, minlength=n_texts)
-        else:
-            values = wide.take(wide_at).tolist()
-            bounds = np.searchsorted(wide_at, batch.first).tolist()
-            wide_sum = np.array([sum(values[i:j]) for i, j in pairwise(bounds)])
+        wide_sum = sums_in_order(wide_article, wide.take(wide_at), n_texts)
         # Each operation as the per-text arithmetic did it (elementwise: the same floats).
         sizes = np.diff(batch.first)
         per = 1.0 / np.maximum(n_cand, 1)
