@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.article import Finding
 from pipeline.detectors import spin_synonyms
-from pipeline.detectors.spin_synonyms import SynonymEvidence, spelling_key, token_finding
+from pipeline.detectors.spin_synonyms import SynonymEvidence, spelling_key
 from pipeline.text import Document, scan, scan_batch, words
 from pipeline.training.sources import bbc_articles
 from pipeline.training.spinners import SPINNER_STYLES
@@ -221,7 +221,7 @@ def test_token_findings_are_the_checked_findings(
             assert pickle.loads(pickle.dumps(f)) == checked
             made += 1
     assert made >= 10
-    quick = token_finding("a few words", 2, 5, 1.0, "r", "s")
+    quick = Finding.unchecked("a few words", "spin", 2, 5, 1.0, "r", "s")
     assert quick == Finding.at("a few words", "spin", 2, 5, 1.0, "r", "s")
     assert repr(quick) == repr(Finding.at("a few words", "spin", 2, 5, 1.0, "r", "s"))
 

@@ -74,7 +74,7 @@ from pipeline.config import SpinSettings, SynonymSettings
 from pipeline.detectors.base import Detection, Detector
 from pipeline.detectors.keytable import KeyTable
 from pipeline.detectors.spin_lexicon import LEXICON, LexiconEntry
-from pipeline.detectors.spin_synonyms import SynonymEvidence, sums_in_order, token_finding
+from pipeline.detectors.spin_synonyms import SynonymEvidence, sums_in_order
 from pipeline.text import (
     CLOSE,
     DOT,
@@ -736,7 +736,7 @@ class SpinDetector(Detector):
             suggestion, reason, capital, capital_reason = suggest[k]
             if opening or words[word][0].isupper():
                 suggestion, reason = capital, capital_reason
-            found.append(token_finding(text, start, end, score, reason, suggestion))
+            found.append(Finding.unchecked(text, "spin", start, end, score, reason, suggestion))
         counts = np.bincount(article, minlength=len(batch))
         bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
         return [found[i:j] for i, j in pairwise(bounds)], counts

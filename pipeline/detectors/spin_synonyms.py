@@ -383,8 +383,9 @@ class SynonymEvidence:
             suggestion = self.right_pairs[f"{written} {batch.lows[batch.word[i + 1]]}"][1]
         if written[0].isupper():
             suggestion = suggestion[0].upper() + suggestion[1:]
-        return token_finding(
+        return Finding.unchecked(
             batch.texts[a],
+            "spin",
             int(batch.start[i]),
             int(batch.end[i]),
             p,
@@ -401,31 +402,3 @@ def _pair_table(
     keys = ids[0::2] * size + ids[1::2]
     gains = np.fromiter(map(itemgetter(0), pairs.values()), np.float64, len(pairs))
     return KeyTable(keys, gains)
-
-
-_new = object.__new__
-_set = object.__setattr__
-
-
-def token_finding(
-    text: str, start: int, end: int, score: float, reason: str, suggestion: str
-) -> Finding:
-    """``Finding.at(text, "spin", ...)`` for a span of tokens (non-empty, inside ``text``)
-    and a probability (a float in [0, 1]): the same finding without the checks, its fields
-    set as one dict (a frozen dataclass's ``__init__`` sets them one call at a time, and the
-    detector makes thousands a batch: 4x slower; ``tests/test_spin_synonyms.py``)."""
-    finding: Finding = _new(Finding)
-    _set(
-        finding,
-        "__dict__",
-        {
-            "kind": "spin",
-            "start": start,
-            "end": end,
-            "text": text[start:end],
-            "score": score,
-            "reason": reason,
-            "suggestion": suggestion,
-        },
-    )
-    return finding
