@@ -397,15 +397,11 @@ class ReadabilityDetector(Detector):
             packed[others] = self._packed_tokens(tokens.strings(others))
         missing = np.flatnonzero(packed < 0)
         if len(missing):
-            keys = tokens.key[missing]
-            order = np.argsort(keys, kind="stable")
-            ordered = keys[order]
-            first_of = np.ones(len(ordered), dtype=np.bool_)
-            first_of[1:] = ordered[1:] != ordered[:-1]
-            new_keys = ordered[first_of]  # the distinct new keys, from their first tokens
-            values = self._new_tokens(tokens.strings(missing[order[first_of]]))
-            which = np.empty(len(keys), dtype=np.int64)
-            which[order] = np.cumsum(first_of) - 1
+            # The distinct new keys, each worked out from its first token.
+            new_keys, firsts, which = np.unique(
+                tokens.key[missing], return_index=True, return_inverse=True
+            )
+            values = self._new_tokens(tokens.strings(missing[firsts]))
             packed[missing] = values[which]
             cached = len(self._short_tokens) + len(self._token_stats)
             if cached + len(new_keys) <= _CACHE_MAX:
