@@ -545,6 +545,16 @@ class RelatedIndex:
         self._skeleton_ends.append(len(self._skeletons))
         return len(self.ids) - 1
 
+    def add_packed(self, chunk: PackedFingerprints) -> None:
+        """Add a chunk's fingerprints as they come, packed (the same as
+        :meth:`add_fingerprint` of each, in order)."""
+        self.ids.extend(chunk.ids)
+        self._flags.frombytes(chunk.flags.tobytes())
+        self._text_sigs.frombytes(chunk.text_sigs.tobytes())
+        self._skeleton_sigs.frombytes(chunk.skeleton_sigs.tobytes())
+        self._skeleton_ends.extend((chunk.ends + len(self._skeletons)).tolist())
+        self._skeletons.frombytes(chunk.skeletons.tobytes())
+
     def links_by_position(self) -> dict[int, list[Related]]:
         """Every article with at least one link, by position; links both ways, most similar
         first, at most ``related.max_links`` each."""
@@ -849,11 +859,9 @@ def batch_links(
     settings = settings or load_settings().related
     index = RelatedIndex(settings)
     positions = array("Q")
-    for position, id, fingerprint in _fingerprints(
-        chain((first, second), articles), settings, jobs
-    ):
-        index.add_fingerprint(id, fingerprint)
-        positions.append(position)
+    for chunk in _fingerprints(chain((first, second), articles), settings, jobs):
+        index.add_packed(chunk)
+        positions.extend(chunk.positions)
     if before_linking is not None:
         before_linking()
     return {positions[i]: found for i, found in index.links_by_position().items()}
@@ -861,15 +869,12 @@ def batch_links(
 
 def _fingerprints(
     articles: Iterable[tuple[int, Article]], settings: RelatedSettings, jobs: int
-) -> Iterator[tuple[int, str, Fingerprint]]:
-    """``(position, id, fingerprint)`` of each article, in order, fingerprinted in batches
-    (under ``--jobs``, a chunk's come back from its worker packed: pickling three small
-    arrays per article cost more than the fingerprints did)."""
+) -> Iterator[PackedFingerprints]:
+    """The fingerprints of the articles, in order, a chunk at a time, packed (under
+    ``--jobs`` they come from the workers: pickling three small arrays per article cost more
+    than the fingerprints did; the index stores them packed alike)."""
     rows = ((p, a.id, a.text) for p, a in articles)
-    if jobs <= 1:
-        return map_chunks(_fingerprint_chunk, rows, jobs, FINGERPRINT_CHUNK, settings)
-    packed = map_chunks(_packed_fingerprint_chunk, rows, jobs, FINGERPRINT_CHUNK, settings)
-    return (row for chunk in packed for row in chunk.unpack())
+    return map_chunks(_packed_fingerprint_chunk, rows, jobs, FINGERPRINT_CHUNK, settings)
 
 
 @lru_cache(maxsize=2)
@@ -891,7 +896,7 @@ def _fingerprint_chunk(
 
 
 @dataclass(frozen=True)
-class _PackedFingerprints:
+class PackedFingerprints:
     """A chunk's ``(position, id, fingerprint)`` rows in a few arrays (a missing
     signature's row is zeros, its flag bit unset)."""
 
@@ -904,7 +909,7 @@ class _PackedFingerprints:
     ends: npt.NDArray[np.intp]  # where each row's skeleton ends
 
     @classmethod
-    def pack(cls, rows: list[tuple[int, str, Fingerprint]], num_perm: int) -> _PackedFingerprints:
+    def pack(cls, rows: list[tuple[int, str, Fingerprint]], num_perm: int) -> PackedFingerprints:
         text_sigs = np.zeros((len(rows), num_perm), dtype=np.uint16)
         skeleton_sigs = np.zeros((len(rows), num_perm), dtype=np.uint16)
         flags = np.zeros(len(rows), dtype=np.uint8)
@@ -926,20 +931,11 @@ class _PackedFingerprints:
             ends=np.cumsum([len(skeleton) for skeleton in skeletons], dtype=np.intp),
         )
 
-    def unpack(self) -> Iterator[tuple[int, str, Fingerprint]]:
-        start = 0
-        rows = zip(self.positions, self.ids, self.flags.tolist(), self.ends.tolist(), strict=True)
-        for i, (position, id, flags, end) in enumerate(rows):
-            text_sig = self.text_sigs[i] if flags & 1 else None
-            skeleton_sig = self.skeleton_sigs[i] if flags & 2 else None
-            yield position, id, Fingerprint(text_sig, skeleton_sig, self.skeletons[start:end])
-            start = end
-
 
 def _packed_fingerprint_chunk(
     settings: RelatedSettings, chunk: list[tuple[int, str, str]]
-) -> list[_PackedFingerprints]:
-    return [_PackedFingerprints.pack(_fingerprint_chunk(settings, chunk), settings.num_perm)]
+) -> list[PackedFingerprints]:
+    return [PackedFingerprints.pack(_fingerprint_chunk(settings, chunk), settings.num_perm)]
 
 
 def link_dicts(links: Iterable[Related]) -> list[dict[str, Any]]:

@@ -9,7 +9,6 @@ import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -132,23 +131,29 @@ def test_a_bad_model_at_jobs_2_is_one_line_before_any_output(tmp_path: Path) -> 
     assert str(model) in err and not out.exists()
 
 
-def test_packed_fingerprints_unpack_to_the_workers_fingerprints(seeds: dict[str, str]) -> None:
-    """Under ``--jobs`` a chunk's fingerprints travel packed; unpacked, they are the same
-    arrays, and an article too short for one signature or both still has none."""
+def test_packed_fingerprints_index_as_the_fingerprints_do(seeds: dict[str, str]) -> None:
+    """A chunk's fingerprints travel packed (from ``--jobs`` workers) and are indexed so;
+    the index holds what it holds when given each fingerprint, and an article too short for
+    one signature or both still has none."""
     settings = load_settings().related
     texts = [*seeds.values(), "", "Too short to sign.", seeds[next(iter(seeds))][:300]]
     chunk = [(3 * i, f"id{i}", text) for i, text in enumerate(texts)]
     plain = related._fingerprint_chunk(settings, chunk)
     (packed,) = pickle.loads(pickle.dumps(related._packed_fingerprint_chunk(settings, chunk)))
-    unpacked = list(packed.unpack())
-    assert [(p, i) for p, i, _ in unpacked] == [(p, i) for p, i, _ in plain]
+    assert packed.positions == [p for p, _, _ in plain]
     assert any(fp.text_sig is None for _, _, fp in plain)
     assert any(fp.text_sig is not None and fp.skeleton_sig is None for _, _, fp in plain)
-    for (_, _, a), (_, _, b) in zip(plain, unpacked, strict=True):
-        for x, y in ((a.text_sig, b.text_sig), (a.skeleton_sig, b.skeleton_sig)):
-            assert (x is None) == (y is None)
-            assert x is None or (y is not None and x.dtype == y.dtype and np.array_equal(x, y))
-        assert a.skeleton.dtype == b.skeleton.dtype and np.array_equal(a.skeleton, b.skeleton)
+    one_by_one, at_once = related.RelatedIndex(settings), related.RelatedIndex(settings)
+    for rows in (plain[:4], plain[4:]):  # two chunks: the second's skeletons start later
+        for _, id, fp in rows:
+            one_by_one.add_fingerprint(id, fp)
+        at_once.add_packed(related.PackedFingerprints.pack(rows, settings.num_perm))
+    at_once_first = related.RelatedIndex(settings)
+    at_once_first.add_packed(packed)
+    for index in (at_once, at_once_first):
+        assert index.ids == one_by_one.ids
+        for name in ("_flags", "_text_sigs", "_skeleton_sigs", "_skeletons", "_skeleton_ends"):
+            assert getattr(index, name) == getattr(one_by_one, name), name
 
 
 def test_with_related_is_the_line_encoded_with_the_links(serial: str) -> None:
