@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from enum import Enum
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
-from pipeline.article import Article, ReadError, Related
+from pipeline.article import Article, ReadError
 from pipeline.artifacts import DEFAULT_MODEL, ModelError
 from pipeline.config import load_settings
+from pipeline.feed import Record, score_feed
 from pipeline.io.output import open_for_resume
 from pipeline.io.readers import STDIN, InputPathError, check_paths, input_files, read_inputs
 from pipeline.io.writers import RecordWriter
 from pipeline.runtime_model import RuntimeModel, load_runtime_model
-from pipeline.scoring import (
-    EARLY_CHUNKS_PER_JOB,
-    Record,
-    Scorer,
-    records_parallel,
-    start_workers,
-)
+from pipeline.scoring import Scorer
 
 if TYPE_CHECKING:  # rich loads only when a progress bar or the terminal view is shown
     from rich.progress import Progress
@@ -84,15 +78,6 @@ def _load(model_path: Path | None) -> RuntimeModel:
         raise fail(str(exc)) from None
 
 
-def _start_workers(model_path: Path | None, jobs: int) -> None:
-    """``--jobs`` > 1: the workers start and load the model (which checks it) at once, so
-    that they are ready when the first chunk comes; this process needs no model."""
-    try:
-        start_workers(model_path or DEFAULT_MODEL, jobs)
-    except ModelError as exc:
-        raise fail(str(exc)) from None
-
-
 def _report_errors(records: Iterable[RecordT]) -> Iterator[RecordT]:
     """Pass records through, printing one stderr line per unreadable input."""
     for record in records:
@@ -103,7 +88,7 @@ def _report_errors(records: Iterable[RecordT]) -> Iterator[RecordT]:
 
 def _records(
     paths: list[str],
-    model: RuntimeModel | None,
+    model: RuntimeModel,
     model_path: Path | None = None,
     jobs: int = 1,
     skip: int = 0,
@@ -111,109 +96,19 @@ def _records(
     related: bool = False,
     lines: bool = False,
 ) -> Iterator[Record]:
-    """Records for every input item after the first ``skip``, in input order (with ``lines``
-    and ``jobs`` > 1, a scored article's as its finished jsonl line, made by a worker).
-
-    With ``related``, a first pass only reads and fingerprints the whole batch (standard input
-    is spooled to a temporary file to be read twice) and each record gets its ``related``
-    links; the scoring pass then streams as before (under ``--jobs``, its first chunks are
-    scored while the batch is being linked).
-    """
-    max_chars = load_settings().input.max_chars
-    links: dict[int, list[Related]] = {}  # by input position, once the batch is linked
-
-    def related_of(index: int) -> list[dict[str, Any]]:
-        """The ``related`` field a worker puts in the line of the ``index``-th record."""
-        found = links.get(skip + index)
-        if not found:
-            return []
-        from pipeline.related import link_dicts
-
-        return link_dicts(found)
-
-    with _spooled_stdin(paths if related else []) as stdin:
-
-        def second_pass(ahead: int = 0) -> Iterator[Record]:
-            if stdin is not None:
-                stdin.seek(0)
-            items = read_inputs(paths, max_chars, stdin)
-            to_line = related_of if lines else None
-            return _scored(items, model, model_path, jobs, skip, progress, to_line, ahead)
-
-        early: list[Iterator[Record]] = []  # --jobs: the scoring pass, started before linking
-        ahead = EARLY_CHUNKS_PER_JOB * jobs
-        start = (lambda: early.append(second_pass(ahead))) if jobs > 1 else None
-        if related:
-            items = read_inputs(paths, max_chars, stdin)
-            links.update(_batch_links(items, progress, jobs, start))
-        for position, record in enumerate(early[0] if early else second_pass(), start=skip):
-            if related and not isinstance(record, str) and record["error"] is None:
-                from pipeline.related import link_dicts
-
-                record["related"] = link_dicts(links.get(position, ()))
-            yield record
-
-
-@contextmanager
-def _spooled_stdin(paths: list[str]) -> Iterator[IO[bytes] | None]:
-    """Standard input copied to a temporary file when ``paths`` read it (else ``None``)."""
-    if STDIN not in paths:
-        yield None
-        return
-    with tempfile.TemporaryFile() as spool:
-        shutil.copyfileobj(sys.stdin.buffer, spool)
-        spool.seek(0)
-        yield spool
-
-
-def _batch_links(
-    items: Iterable[Article | ReadError],
-    progress: Progress | None,
-    jobs: int = 1,
-    before_linking: Callable[[], object] | None = None,
-) -> dict[int, list[Related]]:
-    """The ``related`` links of the whole batch, by input position (the first pass)."""
-    from pipeline.related import batch_links  # loads wordfreq: only when asked
-
-    if progress is None:
-        return batch_links(items, jobs=jobs, before_linking=before_linking)
-    task = progress.add_task("linking", total=None)
-    links = batch_links(
-        progress.track(items, task_id=task), jobs=jobs, before_linking=before_linking
+    """Records for every input item after the first ``skip``, in input order, one stderr
+    line per unreadable input (:func:`pipeline.feed.score_feed`: with ``lines``, a scored
+    article's record is its finished jsonl line)."""
+    items = read_inputs(paths, load_settings().input.max_chars)
+    advance = None
+    if progress is not None:
+        task = progress.add_task("scoring", total=None)
+        advance = partial(progress.advance, task)
+    path = model_path or DEFAULT_MODEL
+    records = score_feed(
+        items, Scorer(model), path, jobs, skip=skip, lines=lines, related=related, advance=advance
     )
-    progress.remove_task(task)
-    return links
-
-
-def _scored(
-    items: Iterable[Article | ReadError],
-    model: RuntimeModel | None,
-    model_path: Path | None,
-    jobs: int,
-    skip: int,
-    progress: Progress | None,
-    related: Callable[[int], list[dict[str, Any]]] | None = None,
-    ahead: int = 0,
-) -> Iterator[Record]:
-    """The scoring pass; under ``--jobs`` its first ``ahead`` chunks go out now, and with
-    ``related`` the workers send jsonl lines (see :func:`records_parallel`)."""
-    if skip:
-        items = islice(items, skip, None)
-    records: Iterable[Record]
-    if jobs > 1 or model is None:
-        path = model_path or DEFAULT_MODEL
-        records = records_parallel(items, path, jobs, related=related, ahead=ahead)
-    else:
-        records = Scorer(model).records(items)
-    return _counted(records, progress)
-
-
-def _counted(records: Iterable[Record], progress: Progress | None) -> Iterator[Record]:
-    task = progress.add_task("scoring", total=None) if progress is not None else None
-    for record in _report_errors(records):
-        if progress is not None and task is not None:
-            progress.advance(task)
-        yield record
+    return _report_errors(records)
 
 
 @contextmanager
@@ -287,7 +182,8 @@ def score(
         bool,
         typer.Option(
             "--related/--no-related",
-            help="Link duplicates and spun copies within the batch (reads the input twice).",
+            help="Link duplicates and spun copies within the batch (records then come out once "
+            "the whole input is read).",
         ),
     ] = True,
     ray_address: Annotated[
@@ -304,9 +200,7 @@ def score(
         check_paths(paths)
     except InputPathError as exc:
         raise fail(str(exc)) from None
-    if jobs > 1:
-        _start_workers(model_path, jobs)
-    model = _load(model_path) if jobs == 1 else None
+    model = _load(model_path)
     lines = fmt is OutputFormat.jsonl
     n_records = n_errors = 0
     with _output(output, resume) as (out, done), _progress(quiet) as progress:

@@ -34,7 +34,7 @@ import gzip
 import importlib.util
 import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, islice
@@ -46,7 +46,6 @@ import numpy.typing as npt
 
 from pipeline.article import Article, ReadError, Related
 from pipeline.config import RelatedSettings, load_settings
-from pipeline.parallel import map_chunks
 from pipeline.text import ALNUM, JOIN, STOPWORDS, char_classes, word_re, word_spans
 
 U16 = npt.NDArray[np.uint16]
@@ -829,52 +828,30 @@ def _ordered(a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.NDArray[np
     return np.stack((np.minimum(a, b), np.maximum(a, b))).astype(np.int64)
 
 
-FINGERPRINT_CHUNK = 512  # articles per task (a worker's, under --jobs: ~0.1 s of work each)
 FINGERPRINT_BATCH = 256  # articles fingerprinted together (bounded memory, ~20 MB of shingles)
 
 
 def batch_links(
-    items: Iterable[Article | ReadError],
-    settings: RelatedSettings | None = None,
-    jobs: int = 1,
-    before_linking: Callable[[], object] | None = None,
+    items: Iterable[Article | ReadError], settings: RelatedSettings | None = None
 ) -> dict[int, list[Related]]:
     """The links of a whole batch, keyed by item position (read errors count as positions
-    but have no links): the first, reading-only pass of ``unspun score``. With ``jobs`` > 1
-    the articles are fingerprinted in that many worker processes (in input order, so the
-    links are the same); linking itself is one pass over the index.
+    but have no links). ``unspun score`` does the same in its one pass (``pipeline.feed``),
+    its fingerprints made where the articles are scored.
 
     The index (and wordfreq, which it loads) is only set up once a second article shows up:
-    a single article has nothing to be a copy of, and start-up stays as it was.
-
-    ``before_linking`` is called once every item is read, before the links are worked out
-    (``unspun score --jobs`` hands its workers the first chunks to score then)."""
-    articles = ((p, item) for p, item in enumerate(items) if isinstance(item, Article))
-    first = next(articles, None)
-    second = next(articles, None)
-    if first is None or second is None:
-        if before_linking is not None:
-            before_linking()
+    a single article has nothing to be a copy of."""
+    articles = [(p, item) for p, item in enumerate(items) if isinstance(item, Article)]
+    if len(articles) < 2:
         return {}
     settings = settings or load_settings().related
     index = RelatedIndex(settings)
     positions = array("Q")
-    for chunk in _fingerprints(chain((first, second), articles), settings, jobs):
+    for start in range(0, len(articles), FINGERPRINT_BATCH):
+        rows = [(p, a.id, a.text) for p, a in articles[start : start + FINGERPRINT_BATCH]]
+        chunk = fingerprint_rows(settings, rows)
         index.add_packed(chunk)
         positions.extend(chunk.positions)
-    if before_linking is not None:
-        before_linking()
     return {positions[i]: found for i, found in index.links_by_position().items()}
-
-
-def _fingerprints(
-    articles: Iterable[tuple[int, Article]], settings: RelatedSettings, jobs: int
-) -> Iterator[PackedFingerprints]:
-    """The fingerprints of the articles, in order, a chunk at a time, packed (under
-    ``--jobs`` they come from the workers: pickling three small arrays per article cost more
-    than the fingerprints did; the index stores them packed alike)."""
-    rows = ((p, a.id, a.text) for p, a in articles)
-    return map_chunks(_packed_fingerprint_chunk, rows, jobs, FINGERPRINT_CHUNK, settings)
 
 
 @lru_cache(maxsize=2)
@@ -932,10 +909,13 @@ class PackedFingerprints:
         )
 
 
-def _packed_fingerprint_chunk(
-    settings: RelatedSettings, chunk: list[tuple[int, str, str]]
-) -> list[PackedFingerprints]:
-    return [PackedFingerprints.pack(_fingerprint_chunk(settings, chunk), settings.num_perm)]
+def fingerprint_rows(
+    settings: RelatedSettings, rows: list[tuple[int, str, str]]
+) -> PackedFingerprints:
+    """The packed fingerprints of ``(position, id, text)`` rows (pickling three small arrays
+    per article from a worker cost more than making them did; the index stores them packed
+    alike)."""
+    return PackedFingerprints.pack(_fingerprint_chunk(settings, rows), settings.num_perm)
 
 
 def link_dicts(links: Iterable[Related]) -> list[dict[str, Any]]:

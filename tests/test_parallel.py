@@ -1,10 +1,11 @@
-"""``--jobs N``: ordered fan-out over joblib workers, the same records as ``--jobs 1``
+"""``--jobs N``: ordered fan-out over forked workers, the same records as ``--jobs 1``
 whichever way a record travels (a worker's finished jsonl line, or a dict the main process
 finishes), with ``--resume``, standard input, csv, read errors and a bad model."""
 
 from __future__ import annotations
 
 import json
+import os
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import cli, related, scoring
+from pipeline import feed as feed_scoring
+from pipeline import parallel, related
 from pipeline.cli import app
 from pipeline.config import load_settings
-from pipeline.parallel import map_chunks, map_ordered
+from pipeline.io.writers import jsonl_line
+from pipeline.parallel import map_ordered
 
 from .conftest import SEEDS
 
@@ -27,11 +30,8 @@ def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
 
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tasks of 3 articles, 2 per worker handed out before the batch is linked: a small
-    feed has chunks both before the links are known (their lines get them in the main
-    process) and after (the workers put them in)."""
-    monkeypatch.setattr(scoring, "PARALLEL_CHUNK", 3)
-    monkeypatch.setattr(cli, "EARLY_CHUNKS_PER_JOB", 2)
+    """Tasks of 3 items: a small feed spans several chunks and both workers."""
+    monkeypatch.setattr(feed_scoring, "CHUNK", 3)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def serial(feed: Path) -> str:
     return out
 
 
-def test_map_ordered_reads_only_the_head_before_the_first_request() -> None:
+def test_map_ordered_reads_calls_as_workers_need_them() -> None:
     read: list[int] = []
 
     def calls() -> Iterator[tuple[int, int]]:
@@ -65,22 +65,38 @@ def test_map_ordered_reads_only_the_head_before_the_first_request() -> None:
             read.append(i)
             yield i, 3
 
-    results = map_ordered(divmod, calls(), 2, ahead=4)
-    assert len(read) == 4  # handed to the workers at once; the rest waits for a request
-    assert next(results) == divmod(0, 3)
-    assert len(read) >= 8  # the rest's first tasks queue behind the head's from then on
-    assert list(results) == [divmod(i, 3) for i in range(1, 20)]
-    read.clear()
-    lazy = map_ordered(divmod, calls(), 2)
-    assert read == []
-    assert list(lazy) == [divmod(i, 3) for i in range(20)]
+    for jobs in (1, 2):
+        read.clear()
+        results = map_ordered(divmod, calls(), jobs)
+        assert read == []  # nothing is read before the first request
+        assert next(results) == divmod(0, 3)
+        assert len(read) <= parallel.TASKS_PER_WORKER * jobs  # at most that many in flight
+        assert list(results) == [divmod(i, 3) for i in range(1, 20)]
 
 
-def test_map_chunks_flattens_in_input_order() -> None:
-    items = list(range(23, 0, -1))
-    expected = [x for start in range(0, 23, 5) for x in sorted(items[start : start + 5])]
-    assert list(map_chunks(sorted, items, 1, 5)) == expected
-    assert list(map_chunks(sorted, items, 2, 5)) == expected
+# Set in this process before the workers fork (the way the model is), read by them.
+_LOADED: dict[str, int] = {}
+
+
+def _loaded(key: str) -> tuple[int, int]:
+    return os.getpid(), _LOADED[key]
+
+
+def _fails(value: int) -> int:
+    raise ValueError(f"bad value {value}")
+
+
+def test_forked_workers_have_what_was_loaded_before_the_first_task() -> None:
+    _LOADED["model"] = 42
+    found = list(map_ordered(_loaded, [("model",)] * 8, 2))
+    assert {value for _, value in found} == {42}
+    assert os.getpid() not in {pid for pid, _ in found}  # the work ran in the workers
+
+
+def test_a_workers_error_is_raised_in_order() -> None:
+    results = map_ordered(_fails, [(1,), (2,)], 2)
+    with pytest.raises(ValueError, match="bad value 1"):
+        next(results)
 
 
 @pytest.mark.usefixtures("small_chunks")
@@ -90,16 +106,16 @@ def test_jobs_2_writes_the_jobs_1_bytes_links_and_errors_included(feed: Path, se
     records = [json.loads(line) for line in serial.splitlines()]
     assert len(records) == 22 and sum(r["error"] is not None for r in records) == 2
     assert err.count("unspun: ") == 2  # one stderr line per unreadable line
-    # Linked records both among the 4 chunks sent before linking and after them.
-    assert any(r["error"] is None and r["related"] for r in records[:12])
-    assert any(r["error"] is None and r["related"] for r in records[12:])
+    # Linked records in the first chunks and in the last ones.
+    assert any(r["error"] is None and r["related"] for r in records[:6])
+    assert any(r["error"] is None and r["related"] for r in records[-6:])
 
 
 @pytest.mark.usefixtures("small_chunks")
 def test_resume_at_jobs_2_continues_a_torn_file(feed: Path, serial: str, tmp_path: Path) -> None:
     complete = serial.splitlines(keepends=True)
     killed = tmp_path / "killed.jsonl"
-    # killed after 5 records: of the 17 left, the last 5 are past the 4 chunks sent early
+    # killed after 5 records, in the second chunk
     killed.write_text("".join(complete[:5]) + complete[5][:50], encoding="utf-8")
     code, _, _ = run("score", str(feed), "--output", str(killed), "--resume", "--jobs", "2")
     assert code == 1
@@ -120,8 +136,8 @@ def test_stdin_csv_and_no_related_at_jobs_2(feed: Path, serial: str) -> None:
 
 
 def test_a_bad_model_at_jobs_2_is_one_line_before_any_output(tmp_path: Path) -> None:
-    """The workers load the model first thing; their error is the command's, and the
-    output file is not touched."""
+    """The model is loaded (and checked) before the workers start; its error is the
+    command's, and the output file is not touched."""
     model = tmp_path / "broken.joblib"
     model.write_bytes(b"not a model")
     out = tmp_path / "out.jsonl"
@@ -139,7 +155,7 @@ def test_packed_fingerprints_index_as_the_fingerprints_do(seeds: dict[str, str])
     texts = [*seeds.values(), "", "Too short to sign.", seeds[next(iter(seeds))][:300]]
     chunk = [(3 * i, f"id{i}", text) for i, text in enumerate(texts)]
     plain = related._fingerprint_chunk(settings, chunk)
-    (packed,) = pickle.loads(pickle.dumps(related._packed_fingerprint_chunk(settings, chunk)))
+    packed = pickle.loads(pickle.dumps(related.fingerprint_rows(settings, chunk)))
     assert packed.positions == [p for p, _, _ in plain]
     assert any(fp.text_sig is None for _, _, fp in plain)
     assert any(fp.text_sig is not None and fp.skeleton_sig is None for _, _, fp in plain)
@@ -164,8 +180,27 @@ def test_with_related_is_the_line_encoded_with_the_links(serial: str) -> None:
     assert linked
     for record in linked:
         links = record["related"]
-        empty = scoring.jsonl_line({**record, "related": []})
-        assert scoring.with_related(empty, links) == scoring.jsonl_line(record)
+        empty = jsonl_line({**record, "related": []})
+        assert feed_scoring.with_related(empty, links) == jsonl_line(record)
         reordered = {"error": None, **{k: v for k, v in record.items() if k != "error"}}
-        line = scoring.jsonl_line({**reordered, "related": []})
-        assert scoring.with_related(line, links) == scoring.jsonl_line(reordered)
+        line = jsonl_line({**reordered, "related": []})
+        assert feed_scoring.with_related(line, links) == jsonl_line(reordered)
+
+
+def test_spooled_records_keep_line_separators_in_ids(tmp_path: Path) -> None:
+    """Records wait in a spool file for their links, one jsonl line each: an id holding the
+    characters ``str.splitlines`` breaks at (U+2028, U+0085; a raw CR is escaped by JSON)
+    stays in its line, at ``--jobs`` 1 and 2."""
+    text = next(SEEDS.glob("*.txt")).read_text(encoding="utf-8")
+    ids = ["a\u2028b", "c\x85d", "e\rf"]
+    path = tmp_path / "feed.jsonl"
+    path.write_text(
+        "".join(json.dumps({"id": i, "text": text}, ensure_ascii=False) + "\n" for i in ids),
+        encoding="utf-8",
+    )
+    outputs = [run("score", str(path), "--quiet", "--jobs", jobs)[1] for jobs in ("1", "2")]
+    assert outputs[0] == outputs[1]
+    records = [json.loads(line) for line in outputs[0].split("\n")[:-1]]
+    assert [r["id"] for r in records] == ids
+    for record in records:
+        assert {link["id"] for link in record["related"]} == set(ids) - {record["id"]}

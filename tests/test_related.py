@@ -15,8 +15,9 @@ import pytest
 from datasketch import MinHash
 from typer.testing import CliRunner
 
-from pipeline import related
+from pipeline import cli, feed, related
 from pipeline.article import Article, ReadError
+from pipeline.artifacts import DEFAULT_MODEL
 from pipeline.cli import app
 from pipeline.config import RelatedSettings
 from pipeline.related import (
@@ -24,9 +25,11 @@ from pipeline.related import (
     Fingerprinter,
     RelatedIndex,
     batch_links,
+    link_dicts,
     minhash_permutations,
     shingle_hashes,
 )
+from pipeline.scoring import Scorer
 from pipeline.text import words
 from pipeline.training.sources import SourceArticle, bbc_articles, shared_dir
 from pipeline.training.spinners import SPINNER_STYLES
@@ -95,21 +98,30 @@ def links(batch: Batch) -> dict[str, dict[str, str]]:
     return {a: {r.id: r.relation for r in found} for a, found in index.links().items()}
 
 
-def test_parallel_fingerprinting_links_the_same(
+def test_one_pass_scoring_links_as_batch_links_does(
     batch: Batch, links: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``--jobs 2`` fingerprints in worker processes, in chunks (small here, so there are
-    several), with a read error among the items: positions and links are unchanged."""
-    monkeypatch.setattr(related, "FINGERPRINT_CHUNK", 97)
+    """``unspun score`` fingerprints each chunk where it is scored (in worker processes
+    under ``--jobs 2``; small chunks here, so there are several), with a read error among
+    the items: every record gets the links ``batch_links`` gives its position."""
+    monkeypatch.setattr(feed, "CHUNK", 97)
     items: list[Article | ReadError] = [Article(i, t) for i, t in batch.texts.items()]
     items.insert(5, ReadError("broken.jsonl:3", "broken.jsonl", "invalid_json", "bad line"))
     serial = batch_links(items)
-    parallel = batch_links(items, jobs=2)
-    assert parallel == serial
     assert 5 not in serial
     ids = [item.id if isinstance(item, Article) else "" for item in items]
     found = {ids[p]: {r.id: r.relation for r in rs} for p, rs in serial.items() if rs}
     assert found == {a: b for a, b in links.items() if b}
+    scorer = Scorer(cli._load(None))
+    for jobs in (1, 2):
+        records = list(feed.score_feed(items, scorer, DEFAULT_MODEL, jobs))
+        assert len(records) == len(items)
+        for position, record in enumerate(records):
+            assert not isinstance(record, str)
+            if position == 5:
+                assert record["error"]["type"] == "invalid_json"
+                continue
+            assert record["related"] == link_dicts(serial.get(position, [])), position
 
 
 def test_links_are_symmetric_and_stay_within_a_family(
@@ -257,7 +269,7 @@ def test_score_links_an_original_and_its_spun_copy(
     assert by_id["c_other.txt"]["related"] == []
 
 
-def test_stdin_is_read_twice_and_resume_keeps_links(
+def test_stdin_and_resume_keep_links(
     tmp_path: Path, pair: tuple[str, str, str]
 ) -> None:
     original, spun, _ = pair
