@@ -127,7 +127,7 @@ def score_feed(
         results = _advancing(results, advance)
     if index is None:
         return (record for result in results for record in result.records)
-    return _linked(results, index, skip, lines)
+    return _linked(results, index, skip, lines, jobs)
 
 
 def _advancing(
@@ -139,7 +139,7 @@ def _advancing(
 
 
 def _linked(
-    results: Iterable[ScoredChunk], index: RelatedIndex, skip: int, lines: bool
+    results: Iterable[ScoredChunk], index: RelatedIndex, skip: int, lines: bool, jobs: int
 ) -> Iterator[Record]:
     """The chunks' records with their links: spooled as jsonl lines while the feed is read
     and fingerprinted, then read back once the feed is linked."""
@@ -161,7 +161,7 @@ def _linked(
                 else:
                     errors.append(record["error"] is not None)
                     spool.write(jsonl_line(record))
-        links = {positions[i]: found for i, found in index.links_by_position().items()}
+        links = {positions[i]: found for i, found in index.links_by_position(jobs).items()}
         spool.seek(0)
         for position, (line, error) in enumerate(zip(spool, errors, strict=True), start=skip):
             found = links.get(position)

@@ -124,6 +124,21 @@ def test_one_pass_scoring_links_as_batch_links_does(
             assert record["related"] == link_dicts(serial.get(position, [])), position
 
 
+def test_skeleton_alignments_in_worker_tasks_link_the_same(
+    batch: Batch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under ``--jobs`` the spun candidates' skeletons are aligned in worker tasks, each
+    carrying its own pairs' skeletons (tasks of 7 pairs here, so there are many): the same
+    links, in the same order."""
+    index = RelatedIndex()
+    for ident, text in batch.texts.items():
+        index.add(ident, text)
+    serial = index.links_by_position()
+    monkeypatch.setattr(related, "_RATIO_TASK", 7)
+    assert index.links_by_position(jobs=2) == serial
+    assert sum(r.relation == "spun_copy" for found in serial.values() for r in found) > 14
+
+
 def test_links_are_symmetric_and_stay_within_a_family(
     batch: Batch, links: dict[str, dict[str, str]]
 ) -> None:
