@@ -18,7 +18,14 @@ from pipeline.artifacts import DEFAULT_MODEL, ModelError
 from pipeline.config import load_settings
 from pipeline.feed import Record, score_feed
 from pipeline.io.output import open_for_resume
-from pipeline.io.readers import STDIN, InputPathError, check_paths, input_files, read_inputs
+from pipeline.io.readers import (
+    STDIN,
+    InputPathError,
+    check_paths,
+    count_items,
+    input_files,
+    read_inputs,
+)
 from pipeline.io.writers import RecordWriter
 from pipeline.runtime_model import RuntimeModel, load_runtime_model
 from pipeline.scoring import Scorer
@@ -102,7 +109,7 @@ def _records(
     items = read_inputs(paths, load_settings().input.max_chars)
     advance = None
     if progress is not None:
-        task = progress.add_task("scoring", total=None)
+        task = progress.add_task("scoring", total=count_items(paths))
         advance = partial(progress.advance, task)
     path = model_path or DEFAULT_MODEL
     records = score_feed(
@@ -113,7 +120,7 @@ def _records(
 
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Progress | None]:
-    """A progress bar with rate on stderr when it is a terminal; nothing otherwise."""
+    """A progress bar with rate and ETA on stderr when it is a terminal; nothing otherwise."""
     if quiet or not sys.stderr.isatty():
         yield None
         return
@@ -125,15 +132,19 @@ def _progress(quiet: bool) -> Iterator[Progress | None]:
         Task,
         TextColumn,
         TimeElapsedColumn,
+        TimeRemainingColumn,
     )
     from rich.text import Text
 
     class _RateColumn(ProgressColumn):
-        """Articles per second (rich's speed column counts bytes)."""
+        """Articles per second since the start (rich's speed column counts bytes, and its
+        estimate from the last few updates swings when chunks of work land together)."""
 
         def render(self, task: Task) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text("" if speed is None else f"{speed:,.0f} articles/s")
+            elapsed = task.finished_time or task.elapsed
+            if not elapsed or not task.completed:
+                return Text("")
+            return Text(f"{task.completed / elapsed:,.0f} articles/s")
 
     columns = (
         TextColumn("{task.description}"),
@@ -141,6 +152,8 @@ def _progress(quiet: bool) -> Iterator[Progress | None]:
         TextColumn("{task.completed:,} articles"),
         _RateColumn(),
         TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),  # from the items counted up front (not for standard input)
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         yield progress

@@ -97,16 +97,14 @@ def score_feed(
     ``scorer`` scores in this process and in the workers forked from it (spawned workers
     load ``model_path``). With ``related``, every record gets the links of its article
     within the whole feed (skipped items included), and records come out once the feed is
-    linked. ``advance(n)`` is told of each chunk of ``n`` items scored."""
+    linked. ``advance(n)`` is told of each chunk of ``n`` items read and scored (skipped
+    items included)."""
     model_key = str(model_path)
     _SCORERS[model_key] = scorer
     if jobs > 1:
         # Frozen, the model's objects are not traversed by the workers' collections, so
         # their pages stay shared with this process.
         gc.freeze()
-    if not related:
-        items = islice(items, skip, None)
-        skip = 0
     chunks = chunked(items, CHUNK)
     head = list(islice(chunks, 2))
     index = None

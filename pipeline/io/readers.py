@@ -66,6 +66,26 @@ def input_files(paths: Sequence[str]) -> Iterator[tuple[Path, str]]:
             yield root, path
 
 
+def count_items(paths: Sequence[str]) -> int | None:
+    """How many items :func:`read_inputs` will give, for a progress bar's ETA (``None`` with
+    standard input, which can be read only once): a JSONL file's non-blank lines, one for
+    any other file. Lines are counted undecoded, so a line blank only in Unicode terms
+    (a no-break space) counts, though the reader skips it."""
+    if STDIN in paths:
+        return None
+    total = 0
+    for file, _ in input_files(paths):
+        if file.suffix.lower() != ".jsonl":
+            total += 1
+            continue
+        try:
+            with file.open("rb") as raw:
+                total += sum(1 for line in raw if not line.isspace())
+        except OSError:
+            total += 1  # read as one "unreadable" error item
+    return total
+
+
 def read_file(path: Path, ident: str, max_chars: int) -> Iterator[Article | ReadError]:
     """One file: a JSONL feed line by line, an HTML page by its main text, anything else
     as one text article."""
