@@ -120,6 +120,13 @@ def test_resume_at_jobs_2_continues_a_torn_file(feed: Path, serial: str, tmp_pat
     code, _, _ = run("score", str(feed), "--output", str(killed), "--resume", "--jobs", "2")
     assert code == 1
     assert killed.read_text(encoding="utf-8") == serial
+    bare = run("score", str(feed), "--no-related", "--quiet")[1].splitlines(keepends=True)
+    killed.write_text("".join(bare[:7]) + bare[7][:50], encoding="utf-8")
+    args = ("score", str(feed), "--no-related", "--output", str(killed), "--resume")
+    for jobs in ("1", "2"):
+        assert run(*args, "--jobs", jobs)[0] == 1
+        assert killed.read_text(encoding="utf-8") == "".join(bare)
+        killed.write_text("".join(bare[:7]), encoding="utf-8")
 
 
 @pytest.mark.usefixtures("small_chunks")
