@@ -295,8 +295,9 @@ class OfftopicDetector(Detector):
         them (exact: no rounding in any of them)."""
         n_docs = len(docs)
         paragraphs = found.paragraphs
-        par = batch.paragraphs
-        doc_of, row = batch.doc, batch.row
+        layout = batch.layout
+        par = layout.paragraphs
+        doc_of, row = layout.doc, layout.row
         cue = paragraphs.is_cue[par]
         judged = row >= 0
         score = np.zeros(len(row))
@@ -314,9 +315,9 @@ class OfftopicDetector(Detector):
         min_sim = np.ones(n_docs)
         min_rel = np.zeros(n_docs)
         max_ent = np.zeros(n_docs)
-        has_rows = batch.n_rows > 0
+        has_rows = layout.n_cand > 0
         if has_rows.any():
-            first = batch.first_row[has_rows]
+            first = layout.first_row[has_rows]
             min_sim[has_rows] = np.minimum.reduceat(sims, first)
             min_rel[has_rows] = np.minimum.reduceat(batch.features[:, _SIM_VS_MEDIAN], first)
             max_ent[has_rows] = np.maximum.reduceat(batch.features[:, _ENTITY_MISSING], first)
@@ -377,12 +378,13 @@ class OfftopicDetector(Detector):
         out: list[list[ParagraphJudgement]] = []
         paragraphs = found.paragraphs
         cues = paragraphs.cues
-        rows = batch.row.tolist()
-        p0 = batch.paragraphs.start
+        layout = batch.layout
+        rows = layout.row.tolist()
+        p0 = layout.paragraphs.start
         for a, doc in enumerate(docs):
             judgements: list[ParagraphJudgement] = []
-            first = paragraphs.first[batch.first_doc + a]
-            for i in range(paragraphs.first[batch.first_doc + a + 1] - first):
+            first = paragraphs.first[layout.first_doc + a]
+            for i in range(paragraphs.first[layout.first_doc + a + 1] - first):
                 cue, r = cues[first + i], rows[first + i - p0]
                 if cue is not None:
                     judgements.append(
@@ -488,33 +490,25 @@ class OfftopicDetector(Detector):
         first_row = np.zeros(n_docs, dtype=np.int64)
         np.cumsum(n_cand[:-1], out=first_row[1:])
         par_row = np.where(cand, np.cumsum(cand) - 1, -1)
-        if first_row[-1] + n_cand[-1]:
-            rank = par_row - first_row.take(doc_of_par)
-            features, scores, means = self._rows(
-                docs,
-                found,
-                first_doc,
-                _Layout(
-                    f0, doc_of_par, ~cue & judged_par, index, rank, cand, par_row, first_row, n_cand
-                ),
-            )
-        else:
-            features = np.zeros((0, len(PARAGRAPH_FEATURES)))
-            scores, means = np.zeros(0), np.ones(n_docs)
-        return _Batch(
+        layout = _Layout(
             first_doc,
             slice(f0, f1),
             doc_of_par,
+            ~cue & judged_par,
+            index,
             par_row,
             first_row,
             n_cand,
-            features,
-            scores,
-            means,
         )
+        if first_row[-1] + n_cand[-1]:
+            features, scores, means = self._rows(docs, found, layout)
+        else:
+            features = np.zeros((0, len(PARAGRAPH_FEATURES)))
+            scores, means = np.zeros(0), np.ones(n_docs)
+        return _Batch(layout, features, scores, means)
 
     def _rows(
-        self, docs: Sequence[Document], found: _Words, first_doc: int, layout: _Layout
+        self, docs: Sequence[Document], found: _Words, layout: _Layout
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """The features and scores of the candidates of :meth:`_evaluate` (``layout``), and
         each article's mean similarity.
@@ -532,7 +526,8 @@ class OfftopicDetector(Detector):
         model's dot products stay one BLAS call per article, on that article's matrix,
         because BLAS rounds a row differently within another stack of rows.
         """
-        f0, doc_of_par, kept, place_of_par, rank, cand, par_row, first_row, n_cand = layout
+        first_doc, chunk, doc_of_par, kept, place_of_par, par_row, first_row, n_cand = layout
+        f0 = chunk.start
         paragraphs = found.paragraphs
         n_rows = int(first_row[-1] + n_cand[-1])
         judged = np.flatnonzero(n_cand)
@@ -540,24 +535,23 @@ class OfftopicDetector(Detector):
         n_cands = n_cand.take(judged)
         n_cands_of = n_cands.tolist()
         log_n = np.repeat([math.log(n) for n in n_cands_of], n_cands)
+        row_first = first_row.take(judged)  # each article's first candidate row
+        cand_at = np.flatnonzero(par_row >= 0) + f0  # each row's paragraph
         # The kept paragraphs, each with its candidate row (-1: none), its judged document,
         # and the title-plus-lead vectors it is in (1: the first candidate's, 2: the
         # others'): the first paragraph, and the second candidate for the first one, the
-        # first candidate for the others.
-        lead = (
-            np.where(place_of_par == 0, 3, 0)
-            | np.where(cand & (rank == 0), 2, 0)
-            | np.where(cand & (rank == 1), 1, 0)
-        )
+        # first candidate for the others (every judged article has two candidates or more).
+        lead = np.where(place_of_par == 0, 3, 0)
+        lead[cand_at.take(row_first) - f0] |= 2
+        lead[cand_at.take(row_first + 1) - f0] |= 1
         kept_row = par_row[kept]
         kept_lead = lead[kept]
         kept_doc = (np.cumsum(n_cand > 0) - 1).take(doc_of_par[kept])
-        cand_at = np.flatnonzero(cand) + f0  # each row's paragraph
 
         # The kept paragraphs' words, and each one's column: the rank of its first occurrence
         # among the first occurrences of its document's words (one sort of document and word).
-        start_at = found.lo[f0 : f0 + len(kept)][kept]
-        lengths = found.hi[f0 : f0 + len(kept)][kept] - start_at
+        start_at = found.lo[chunk][kept]
+        lengths = found.hi[chunk][kept] - start_at
         kept_start = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(lengths[:-1], out=kept_start[1:])
         n_tok = int(kept_start[-1] + lengths[-1])
@@ -590,7 +584,6 @@ class OfftopicDetector(Detector):
         np.cumsum(p_article[:-1], out=t_starts[1:])
         t_size = int(t_starts[-1] + p_article[-1])
         group = np.repeat(np.arange(n_judged, dtype=np.int64), n_cands)
-        row_first = first_row.take(judged)  # each article's first candidate row
         in_article = np.arange(n_rows) - row_first.take(group)  # each row's rank
 
         p_row = p_article.take(group)
@@ -618,10 +611,10 @@ class OfftopicDetector(Detector):
         )
 
         # Each column's IDF (and 0 for the leading zeros), then the weights: 1 + ln(tf) by
-        # look-up (tf capped at 63, as _sublinear does; no count exceeds its article's
-        # total) times the IDF, 0.0 where a row lacks the word. A rest row is its article's
-        # total row but at its paragraph's own words: laid down whole (one broadcast copy per
-        # article, no gather over all rows), then those set.
+        # look-up (:data:`_TF`, past 63 as at 63; no count, a heading's too, exceeds its
+        # article's total) times the IDF, 0.0 where a row lacks the word. A rest row is its
+        # article's total row but at its paragraph's own words: laid down whole (one
+        # broadcast copy per article, no gather over all rows), then those set.
         n_words = len(firsts)
         vocab_index = found.vocab.take(ids.take(firsts))
         slot_of = np.arange(n_words, dtype=np.int64) + article_of + 1
@@ -769,7 +762,7 @@ class OfftopicDetector(Detector):
             )
             head_at = slot.take(head_tok) - np.repeat(row_t.take(head_row) - head_starts, head_n)
             head_size = len(head_shift)
-            head_w = _sublinear(np.bincount(head_at, minlength=head_size)) * idf.take(
+            head_w = tf.take(np.bincount(head_at, minlength=head_size)) * idf.take(
                 np.arange(head_size, dtype=np.int64) + head_shift
             )
             head_unit = _unit_segments(head_w[None, :], head_starts, head_p)[0]
@@ -854,11 +847,13 @@ def _fallback_names(
             continue
         text = docs[k].text
         column = {w: c for c, w in enumerate(ids[firsts[bounds[j] : bounds[j + 1]]].tolist())}
+        gapped = "  " in text or "\t" in text  # names may follow longer gaps
+        entity_re = _ENTITY_RES[word_re(text)]
         for r in range(int(first_row[k]), int(first_row[k] + n_cand[k])):
             p = int(cand_at[r])
             start, end = int(paragraphs.start[p]), int(paragraphs.end[p])
-            if "  " in text or "\t" in text:  # names may follow longer gaps
-                found_names = _entities(text, start, end, _ENTITY_RES[word_re(text)])
+            if gapped:
+                found_names = _entities(text, start, end, entity_re)
             else:
                 found_names = _NAME_RE.findall(text, start, end)
             if not found_names:
@@ -906,29 +901,24 @@ class _Words(NamedTuple):
 
 class _Layout(NamedTuple):
     """The candidates of a chunk of documents (see :meth:`OfftopicDetector._evaluate`), per
-    paragraph of the chunk, as :meth:`OfftopicDetector._rows` reads them."""
+    paragraph and per document of the chunk."""
 
-    first_par: int  # the chunk's first paragraph in its group
+    first_doc: int  # the chunk's first document in its group
+    paragraphs: slice  # the chunk's paragraphs in the group's
     doc: npt.NDArray[np.int64]  # per paragraph: its document in the chunk
     kept: npt.NDArray[np.bool_]  # ... a non-cue paragraph of a judged document
     place: npt.NDArray[np.int64]  # ... its place in its document
-    rank: npt.NDArray[np.int64]  # ... its candidate row's place among its document's
-    cand: npt.NDArray[np.bool_]  # ... a candidate
-    row: npt.NDArray[np.int64]  # ... its candidate row (-1: not judged)
+    row: npt.NDArray[np.int64]  # ... its candidate row (-1: no candidate)
     first_row: npt.NDArray[np.int64]  # per document: its first candidate's row
     n_cand: npt.NDArray[np.int64]  # ... its number of candidates (0: fewer than two)
 
 
 @dataclass(frozen=True)
 class _Batch:
-    """What :meth:`OfftopicDetector._evaluate` makes of a chunk of documents."""
+    """What :meth:`OfftopicDetector._evaluate` makes of a chunk of documents: its
+    candidates, and their features and scores."""
 
-    first_doc: int  # the chunk's first document in its group
-    paragraphs: slice  # the chunk's paragraphs in the group's
-    doc: npt.NDArray[np.int64]  # per paragraph: its document in the chunk
-    row: npt.NDArray[np.int64]  # ... its candidate row (-1: not judged)
-    first_row: npt.NDArray[np.int64]  # per document: its first candidate's row
-    n_rows: npt.NDArray[np.int64]  # ... its number of candidates (0: fewer than two)
+    layout: _Layout
     features: FloatArray  # one row per candidate, article after article
     scores: FloatArray
     mean_similarity: FloatArray  # per article
@@ -1120,13 +1110,8 @@ def _loo_median(
     return out
 
 
+# 1 + ln(tf) for counted words, 0 elsewhere, by look-up (tf capped at 63).
 _TF = np.concatenate([[0.0], 1.0 + np.log(np.arange(1, 64))])
-
-
-def _sublinear(counts: npt.NDArray[np.int64]) -> FloatArray:
-    """1 + ln(tf) for counted words, 0 elsewhere (looked up; tf is capped at 63)."""
-    out: FloatArray = _TF[np.minimum(counts, 63)]
-    return out
 
 
 def _unit_segments(

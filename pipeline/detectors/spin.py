@@ -59,11 +59,11 @@ against the article-by-article code it replaced, and the features are bit-identi
 from __future__ import annotations
 
 import math
-import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import count, pairwise, repeat
 
 import numpy as np
@@ -88,7 +88,6 @@ from pipeline.text import (
     Document,
     DocumentBatch,
     ScanBatch,
-    scan,
     scan_batch,
     scanned,
 )
@@ -110,20 +109,6 @@ _OOV_ZIPF = 2.0  # backoff frequency of a word outside wordfreq's top list
 _SENTENCE_END = frozenset(".!?…")
 _MIN_WORDS = 20  # below this an article's rates are noise: features fall back to 0
 _BATCH = 256  # articles per detect_batch when the detector calibrates itself
-
-
-# A sentence start: a line start, or . ! ? (closing quotes/brackets, then a space) before
-# the letter. Not after an ellipsis ("this so-called judge ... is") nor after a one-letter
-# abbreviation ("the U.S. military", "2 p.m. local time"), which US news writes often.
-# Every match opens with a line break or the punctuation (the lookbehinds look past it), so
-# re skips to those characters in C; the text's first line is matched on its own. The same
-# letters as a ``^``-anchored pattern (matches starting inside another's share its letter),
-# twice as fast.
-_SENTENCE_START_RE = re.compile(
-    r"(?:\n|[.!?…](?<!\.[.!?…])(?<!\b[^\W\d_]\.[.!?…])(?<!\b[^\W\d_][.!?…])[\"'”’)\]]*\s)"
-    r"[ \t\"'“‘(]*([^\W\d_])"
-)
-_TEXT_START_RE = re.compile(r"[ \t\"'“‘(]*([^\W\d_])")
 
 
 @dataclass(frozen=True)
@@ -247,51 +232,68 @@ class SpinDetector(Detector):
         detector twice more on halves of the reference."""
         import wordfreq  # build time only: importing it costs start-up
 
-        scans = [scan(t) for t in reference_texts]
+        # One scan of the reference, :data:`_BATCH` texts at a time: the words (each token's
+        # lower-cased word, in text order) and the lexicon matches of each batch, whose word
+        # pairs are counted once the vocabulary is known.
+        lexicon = _lexicon_keys()
         counts: Counter[str] = Counter()
-        for _, lows, _, _ in scans:
-            counts.update(lows)
+        by_entry = np.zeros(len(LEXICON), dtype=np.int64)
+        scanned_words: list[tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.bool_]]] = []
+        for i in range(0, len(reference_texts), _BATCH):
+            batch = scan_batch(reference_texts[i : i + _BATCH])
+            token_low = batch.low.take(batch.word)
+            counts.update(map(batch.low_words.__getitem__, token_low.tolist()))
+            every = np.ones(len(batch), dtype=np.bool_)
+            found = _lexicon_matches(lexicon, batch, token_low, every)
+            by_entry += np.bincount(found.entry, minlength=len(LEXICON))
+            scanned_words.append((batch.low_words, token_low, batch.adjacent))
         vocab_words = [w for w, c in counts.most_common(_VOCAB_MAX) if c >= 2]
         vocab = {w: i for i, w in enumerate(vocab_words)}
         word_counts = np.array([counts[w] for w in vocab_words], dtype=np.uint32)
-        pairs: Counter[int] = Counter()
-        for _, lows, adjacent, _ in scans:
-            for (a, b), adj in zip(pairwise(lows), adjacent, strict=True):
-                ia, ib = vocab.get(a), vocab.get(b)
-                if adj and ia is not None and ib is not None:
-                    pairs[(ia << 16) | ib] += 1
-        keys = np.array(sorted(pairs), dtype=np.uint32)
-        bigram_counts = np.array([min(pairs[int(k)], 65_535) for k in keys], dtype=np.uint16)
+        # The adjacent pairs of vocabulary words (a text's last token is adjacent to nothing).
+        pair_keys = [np.zeros(0, dtype=np.int64)]
+        for low_words, token_low, adjacent in scanned_words:
+            ids = np.fromiter(map(vocab.get, low_words, repeat(-1)), np.int64, len(low_words))
+            ids = ids.take(token_low)
+            left, right = ids[:-1], ids[1:]
+            kept = adjacent[:-1] & (left >= 0) & (right >= 0)
+            pair_keys.append((left[kept] << 16) | right[kept])
+        unique_keys, pair_counts = np.unique(np.concatenate(pair_keys), return_counts=True)
+        keys = unique_keys.astype(np.uint32)
+        bigram_counts = np.minimum(pair_counts, 65_535).astype(np.uint16)
         zipf10 = {
             w: round(10 * wordfreq.zipf_frequency(w, "en"))
             for w in wordfreq.top_n_list("en", _ZIPF_WORDS)
             if w in vocab
         }
         total = sum(counts.values())
-        lexicon = _lexicon_keys(_first_index())
-        by_entry = np.zeros(len(LEXICON), dtype=np.int64)
-        for i in range(0, len(reference_texts), _BATCH):
-            batch = scan_batch(reference_texts[i : i + _BATCH])
-            every = np.ones(len(batch), dtype=np.bool_)
-            found = _lexicon_matches(lexicon, batch, batch.low.take(batch.word), every)
-            by_entry += np.bincount(found.entry, minlength=len(LEXICON))
         entry_counts: Counter[tuple[str, ...]] = Counter()
         for e, n in zip(LEXICON, by_entry.tolist(), strict=True):
             entry_counts[e.spun] += n
         entry_rates = {e.spun: entry_counts[e.spun] / max(total, 1) for e in LEXICON}
-        det = cls(settings, vocab, word_counts, keys, bigram_counts, zipf10, total, entry_rates)
+        synonyms = None
         if synonym_map is not None:
-            det.synonyms = SynonymEvidence.build(reference_texts, synonym_map, synonym_settings)
+            synonyms = SynonymEvidence.build(reference_texts, synonym_map, synonym_settings)
+        calibration = None
         if calibrate:
-            det.calibration = _calibrate(
-                reference_texts, settings, synonym_map, synonym_settings, det.synonyms is not None
+            calibration = _calibrate(
+                reference_texts, settings, synonym_map, synonym_settings, synonyms is not None
             )
-        det._prepare()
-        return det
+        return cls(
+            settings,
+            vocab,
+            word_counts,
+            keys,
+            bigram_counts,
+            zipf10,
+            total,
+            entry_rates,
+            synonyms,
+            calibration,
+        )
 
     def _prepare(self) -> None:
         """Derived lookup tables, rebuilt after unpickling rather than stored."""
-        self._first = _first_index()
         zipf = np.full(len(self.vocab) + 1, _OOV_ZIPF, dtype=np.float64)
         for w, i in self.vocab.items():
             zipf[i] = self.zipf10.get(w, _OOV_ZIPF * 10) / 10
@@ -326,10 +328,10 @@ class SpinDetector(Detector):
         # pairs to compare at the left and right junction (-1: the same word, nothing to
         # compare, or no such original) and its column in the tracked counts (-1: none).
         oov = len(self.vocab)
-        self._lexicon = _lexicon_keys(self._first)
+        self._lexicon = _lexicon_keys()
         width = max(len(e.originals) for e in LEXICON)
         # Per entry and original (entry * width + original): the suggestion and its reason as
-        # written and as at a sentence start (see :func:`_match_case`).
+        # written and as at a sentence start (see :func:`_suggestion`).
         self._suggest = [
             (
                 *_suggestion(e.originals[j], False),
@@ -439,15 +441,7 @@ class SpinDetector(Detector):
         sizes_a = np.diff(batch.first)
         sizes = sizes_a.tolist()
         oov = len(self.vocab)
-        low_words = batch.low_words
-        rows = np.fromiter(
-            map(self._words.get, low_words, repeat(self._no_row)), np.int64, len(low_words)
-        )
-        # Each distinct lower-cased word's row of the thesaurus's tables, vocabulary id,
-        # column of the tracked counts and lexicon number.
-        near_low, ids, tracked_d, number = (
-            c.take(rows).astype(np.int64) for c in self._word_columns
-        )
+        near_low, ids, tracked_d, number = self._look_up(batch)
         token_low = batch.low.take(batch.word)
         ids = ids.take(token_low)
         tracked = tracked_d.take(token_low)
@@ -532,16 +526,28 @@ class SpinDetector(Detector):
             out.append(Detection(name, tuple(row), tuple(findings)))
         return out
 
+    def _look_up(
+        self, batch: ScanBatch
+    ) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
+    ]:
+        """Each distinct lower-cased word's row of the thesaurus's tables, vocabulary id,
+        column of the tracked counts (-1: none) and lexicon number (0: none): one dict
+        look-up per distinct word of the batch, in the one word table."""
+        low_words = batch.low_words
+        rows = np.fromiter(
+            map(self._words.get, low_words, repeat(self._no_row)), np.int64, len(low_words)
+        )
+        near_low, ids, tracked, number = (c.take(rows).astype(np.int64) for c in self._word_columns)
+        return near_low, ids, tracked, number
+
     def _pair_counts(
-        self, keys: npt.NDArray[np.uint32], needed: npt.NDArray[np.bool_] | None = None
+        self, keys: npt.NDArray[np.uint32], needed: npt.NDArray[np.bool_]
     ) -> npt.NDArray[np.float64]:
         """Reference count of each word pair (its ``keys``: left id << 16 | right id), 0 where
         either word is outside the vocabulary (the id past the vocabulary's is in no pair of
         the reference) or the pair is not ``needed``."""
-        c12 = self._bigrams.get(keys)
-        if needed is None:
-            return c12
-        out: npt.NDArray[np.float64] = np.where(needed, c12, 0.0)
+        out: npt.NDArray[np.float64] = np.where(needed, self._bigrams.get(keys), 0.0)
         return out
 
     @staticmethod
@@ -741,18 +747,11 @@ class SpinDetector(Detector):
         bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
         return [found[i:j] for i, j in pairwise(bounds)], counts
 
-    def _tracked_rows(self, batch: ScanBatch) -> npt.NDArray[np.int64]:
-        """Each distinct lower-cased word's column of the tracked counts (-1: none): the
-        tracked words looked up among the batch's words (far fewer than these)."""
-        return _numbers(self._tracked, batch, -1)
-
     def _tracked_counts(
-        self, batch: ScanBatch, tracked: npt.NDArray[np.int64] | None = None
+        self, batch: ScanBatch, tracked: npt.NDArray[np.int64]
     ) -> npt.NDArray[np.int64]:
         """(articles, tracked words): how often each article has each tracked word
-        (``tracked``: each token's column, -1 for none; by default from the batch)."""
-        if tracked is None:
-            tracked = self._tracked_rows(batch).take(batch.low.take(batch.word))
+        (``tracked``: each token's column, -1 for none)."""
         k = len(self._tracked)
         at = np.flatnonzero(tracked >= 0)
         flat = np.bincount(batch.article.take(at) * k + tracked.take(at), minlength=len(batch) * k)
@@ -889,24 +888,11 @@ def _calibrate(
     return calibration
 
 
-def _lower_start_rate(text: str) -> float:
-    """Share of sentences that start with a lower-case letter (spinners lower-case the
-    words they put at a sentence start: "the idea has drawn")."""
-    starts = _SENTENCE_START_RE.findall(text)
-    first = _TEXT_START_RE.match(text)
-    if first is not None:
-        starts.append(first.group(1))  # order does not matter for a share
-    if len(starts) < 3:
-        return 0.0
-    return sum(1 for c in starts if c.islower()) / len(starts)
-
-
-_Index = tuple[dict[str, LexiconEntry], dict[tuple[str, str], list[LexiconEntry]], frozenset[str]]
+_Index = tuple[dict[str, LexiconEntry], dict[tuple[str, str], list[LexiconEntry]]]
 
 
 def _first_index() -> _Index:
-    """Single-word entries by word; longer ones by their first two words, longest first;
-    and the set of words that can open any entry."""
+    """Single-word entries by word; longer ones by their first two words, longest first."""
     single: dict[str, LexiconEntry] = {}
     multi: dict[tuple[str, str], list[LexiconEntry]] = {}
     for e in sorted(LEXICON, key=lambda e: -len(e.spun)):
@@ -914,13 +900,18 @@ def _first_index() -> _Index:
             single[e.spun[0]] = e
         else:
             multi.setdefault((e.spun[0], e.spun[1]), []).append(e)
-    return single, multi, frozenset(single) | frozenset(k[0] for k in multi)
+    return single, multi
 
 
 def _lower_start_rates(batch: ScanBatch) -> list[float]:
-    """:func:`_lower_start_rate` of each text of a batch, from the class bits of the joined
-    text (the line break before each text stands for the text start). A letter opens a
-    sentence when, past the openers (``[ \\t"'“‘(]``) before it, there is a line break; or a
+    """Each text's share of sentences that start with a lower-case letter (spinners
+    lower-case the words they put at a sentence start: "the idea has drawn"), 0.0 with fewer
+    than three: the letters the sentence-start pattern of ``tests/test_spin.py`` matches
+    (a line start, or . ! ? and closers then a space, before openers and the letter; not
+    after an ellipsis, "this so-called judge ... is", nor a one-letter abbreviation, "the
+    U.S. military", "2 p.m.", which US news writes often), read from the class bits of the
+    joined text (the line break before each text stands for the text start). A letter opens
+    a sentence when, past the openers (``[ \\t"'“‘(]``) before it, there is a line break; or a
     space (not an opener: ``\\r``, a no-break space) after a sentence end and closers; or a
     sentence end and closers, then among the openers quotes and a space or tab. Each match of
     the pattern ends at the first letter after its start, so these letters are its matches."""
@@ -977,10 +968,10 @@ def _sentence_end(cls: npt.NDArray[np.uint16], at: npt.NDArray[np.int64]) -> npt
     return out
 
 
-def _numbers(numbers: dict[str, int], batch: ScanBatch, missing: int = 0) -> npt.NDArray[np.int64]:
-    """Each distinct lower-cased word of the batch's number in ``numbers`` (``missing``
-    where it has none): those words looked up among the batch's (far fewer than these)."""
-    out = np.full(len(batch.low_words), missing, dtype=np.int64)
+def _numbers(numbers: dict[str, int], batch: ScanBatch) -> npt.NDArray[np.int64]:
+    """Each distinct lower-cased word of the batch's number in ``numbers`` (0 where it has
+    none): those words looked up among the batch's (far fewer than these)."""
+    out = np.zeros(len(batch.low_words), dtype=np.int64)
     get = batch.low_index.get
     found = [(j, i) for w, i in numbers.items() if (j := get(w)) is not None]
     if found:
@@ -1044,10 +1035,12 @@ def _lexicon_matches(
     )
 
 
-def _lexicon_keys(index: _Index) -> _LexiconKeys:
-    """:class:`_LexiconKeys` of the lexicon: of several longer entries with one wording the
-    first (as ``index`` lists them), of several single-word ones the last."""
-    single, multi, _ = index
+@cache
+def _lexicon_keys() -> _LexiconKeys:
+    """:class:`_LexiconKeys` of the lexicon (made once: the detectors share it, none changes
+    it): of several longer entries with one wording the first (as :func:`_first_index` lists
+    them), of several single-word ones the last."""
+    single, multi = _first_index()
     place = {id(e): k for k, e in enumerate(LEXICON)}
     numbers: dict[str, int] = {}
     for e in LEXICON:
@@ -1138,17 +1131,11 @@ def _opens_sentences(
 
 
 def _suggestion(original: str, capital: bool) -> tuple[str, str]:
-    """A lexicon original as suggested (:func:`_match_case`: ``capital`` where the matched
-    word is capitalised or opens a sentence) and the finding's reason."""
-    suggestion = _match_case(original, "x", capital)
+    """A lexicon original as suggested, and the finding's reason: with the capital the
+    original most likely had, where ``capital`` (the matched word is capitalised or opens a
+    sentence: a sentence start is capitalised even where the spinner lower-cased it); proper
+    names keep theirs."""
+    suggestion = original
+    if capital and not original[0].isupper():
+        suggestion = original[0].upper() + original[1:]
     return suggestion, f"spinner substitution for '{suggestion}'"
-
-
-def _match_case(suggestion: str, matched: str, starts_sentence: bool) -> str:
-    """Suggest with the capital the original most likely had: a sentence start is
-    capitalised even where the spinner lower-cased it; proper names keep theirs."""
-    if suggestion[0].isupper():
-        return suggestion
-    if matched[0].isupper() or starts_sentence:
-        return suggestion[0].upper() + suggestion[1:]
-    return suggestion

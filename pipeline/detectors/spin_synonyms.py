@@ -248,9 +248,6 @@ class SynonymEvidence:
                             right[key] = (round(gain, 2), s)
         return cls(cfg, gaps, left, right, wide_gaps)
 
-    def feature_names(self) -> tuple[str, ...]:
-        return self.FEATURES
-
     def evaluate(self, doc: Document) -> tuple[dict[str, float], list[Finding]]:
         """Features (named as :attr:`FEATURES`) and findings for one article."""
         return self.evaluate_batch(scan_batch([doc.text]))[0]
