@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.config import load_settings
 from pipeline.detectors import boilerplate
+from pipeline.detectors.base import single_threaded_blas
 from pipeline.detectors.boilerplate import (
     _BULLETS,
     _COMMENT_HEADER_ENDS,
@@ -39,15 +40,14 @@ from pipeline.detectors.boilerplate import (
     STACK_FEATURE_NAMES,
     TIME_RE,
     URL_RE,
+    BinnedLogit,
     BoilerplateDetector,
     LineTable,
     _lines_raw,
     _np_sum,
-    _page,
     _pages,
     comment_thread_lines,
     line_cues,
-    meta_lines,
     page_features,
 )
 from pipeline.model import ReliabilityModel
@@ -630,6 +630,31 @@ def test_math_functions_are_numpys() -> None:
     assert np.log(ratios).tolist() == [math.log(v) for v in ratios.tolist()]
 
 
+def meta_lines(x: np.ndarray) -> np.ndarray:
+    """Byline/dateline lines: a name, "By ...", a bare date or a counter between the title
+    and the first prose line; or anywhere, a short line with a date, a time and a
+    publishing cue ("First published June 18, 2018: 7:25 PM ET"): the per-page definition of
+    detection's ``meta`` flags, from a page's :func:`page_features` matrix."""
+    c = {name: i for i, name in enumerate(LINE_FEATURE_NAMES)}
+    prose = (x[:, c["log_words"]] >= math.log1p(15)) & (x[:, c["ends_terminal"]] > 0)
+    first_prose = int(np.argmax(prose)) if prose.any() else len(x)
+    before_body = (np.arange(len(x)) < first_prose) & (np.arange(len(x)) > 0)
+    kind = (
+        (x[:, c["is_name_only"]] > 0)
+        | (x[:, c["is_byline"]] > 0)
+        | (x[:, c["is_date_only"]] > 0)
+        | (x[:, c["is_counter"]] > 0)
+    )
+    dateline = (
+        (x[:, c["log_words"]] <= math.log1p(15))
+        & (x[:, c["has_date"]] > 0)
+        & (x[:, c["has_time"]] > 0)
+        & (x[:, c["cue_meta"]] > 0)
+    )
+    out: np.ndarray = (before_body & kind) | dateline
+    return out
+
+
 def test_meta_rows_are_meta_lines(seeds: dict[str, str], bbc: list[SourceArticle]) -> None:
     """Detection's byline/dateline flags (numpy, pages stacked) equal :func:`meta_lines`."""
     texts = [*seeds.values(), *(a.text for a in bbc[:50])]
@@ -639,9 +664,9 @@ def test_meta_rows_are_meta_lines(seeds: dict[str, str], bbc: list[SourceArticle
     ]
     flagged = 0
     for text in texts:
-        page = _page([ln.text for ln in Document(text).content_lines])
-        assert page.meta == meta_lines(page.x).tolist()
-        flagged += sum(page.meta)
+        page = _pages([[ln.text for ln in Document(text).content_lines]])
+        assert page.meta.tolist() == meta_lines(page.x).tolist()
+        flagged += int(page.meta.sum())
     assert flagged >= 3
 
 
@@ -774,15 +799,16 @@ def test_token_table_facts_are_each_tokens_own(bbc: list[SourceArticle]) -> None
     tokens = sorted({w for a in bbc[:300] for w in words(a.text)})
     tokens += ["co", "i", "http", "xwww", "comx", "htm", "pre-mar", "o'jun", "mar-x", "may"]
     tokens += ["said:", "name", "leave", "reply", "in", "a", "re", "log", "e", "\u017fep"]
+    tokens += ["leaves", "comment", "a", "ab", "reply-to", "xin", "min"]
     rows = table.lookup(tokens).tolist()
     assert len(tokens) > 5000
-    left, right = tuple(boilerplate._PAIR_LEFT), tuple(boilerplate._PAIR_RIGHT)
+    n_pairs = 0
     for token, row in zip(tokens, rows, strict=True):
         facts = 1 << boilerplate._T_TOKEN
         for members, shift in boilerplate._FACT_SETS:
             facts |= (token in members) << shift
-        ends = boilerplate._pair_bits(token, right=False) if token.endswith(left) else [0, 0]
-        begins = boilerplate._pair_bits(token, right=True) if token.startswith(right) else [0, 0]
+        ends, begins = _pair_reference(token, right=False), _pair_reference(token, right=True)
+        n_pairs += ends != [0, 0] and begins != [0, 0]
         marks = boilerplate._marks(token)
         marks |= (ends != [0, 0]) * boilerplate._M_ENDS | (begins != [0, 0]) * boilerplate._M_BEGINS
         assert int(table.facts[row]) == facts, token
@@ -793,6 +819,60 @@ def test_token_table_facts_are_each_tokens_own(bbc: list[SourceArticle]) -> None
         assert table.begins[row].tolist() == begins, token
     assert boilerplate._marks("pre-mar") & boilerplate._M_MONTH
     assert table.marks[table.rows["co"]] & boilerplate._M_URL
+    assert n_pairs >= 3  # ("more", "in", "read", "all": both a left word and a right one)
+
+
+def test_strings_holding_a_needle_and_lines_at_positions(seeds: dict[str, str]) -> None:
+    """:func:`_holding` (one search in strings joined by line breaks) names each string that
+    holds the needle, one per match; a needle led by the separator, the strings that start
+    with the rest. :func:`_lines_at` names the lines (apart in a longer text) positions are in."""
+    strings = [ln.text for text in seeds.values() for ln in Document(text).content_lines]
+    strings += ["", "@@a@", "x.m.y.m.", "©", "com", "acom", "www.ww"]
+    blob = "\n" + "\n".join(strings)
+    starts = np.cumsum([0, *(len(t) + 1 for t in strings[:-1])])
+    for needle in ("@", ".m.", "©", "the", "e", "ww", "\ncom", "\nthe "):
+        at = 1 if needle.startswith("\n") else 0
+        rest = needle[at:]
+        got = boilerplate._holding(blob, needle, starts, at).tolist()
+        assert got == sorted(got)
+        held = [k for k, t in enumerate(strings) if (t.startswith(rest) if at else rest in t)]
+        assert sorted(set(got)) == held, needle
+        if not at:  # (every match counts: overlapping ones too)
+            assert len(got) == sum(len(re.findall(f"(?={re.escape(rest)})", t)) for t in strings)
+    assert boilerplate._holding(blob, "\u2603", starts).tolist() == []
+    # Lines of the text at 3, 10 (empty), 20 and 30: positions before, between and in them.
+    line_at = np.array([3, 10, 20, 30])
+    n_chars = np.array([4, 0, 5, 1])
+    positions = np.array([0, 2, 3, 6, 7, 10, 19, 20, 24, 25, 30, 31, 99])
+    assert boilerplate._lines_at(positions, line_at, n_chars).tolist() == [0, 0, 2, 2, 3]
+
+
+def _pair_reference(token: str, right: bool) -> list[int]:
+    """The cue pairs (bit ``p``: ``_CUE_PAIRS[p]``) whose left word ``token`` ends with (whose
+    right word run it starts with), as two 64-bit masks."""
+    mask = sum(
+        1 << p
+        for p, (left, run) in enumerate(boilerplate._CUE_PAIRS)
+        if (token.startswith(run) if right else token.endswith(left))
+    )
+    return [mask & (2**64 - 1), mask >> 64]
+
+
+def test_pair_bits_of_the_tokens_the_table_asks_for(bbc: list[SourceArticle]) -> None:
+    """:func:`_pair_bits` is asked only for tokens that end with a pair's left word (start
+    with its right word run): for those it gives every pair's bit, the others none."""
+    tokens = sorted({w for a in bbc[:300] for w in words(a.text)})
+    tokens += [left for left, _ in boilerplate._CUE_PAIRS]
+    tokens += [run + "s" for _, run in boilerplate._CUE_PAIRS]
+    lefts, rights = tuple(boilerplate._PAIR_LEFT), tuple(boilerplate._PAIR_RIGHT)
+    asked = 0
+    for token in tokens:
+        for right, asks in ((False, token.endswith(lefts)), (True, token.startswith(rights))):
+            if asks:
+                asked += 1
+                got = boilerplate._pair_bits(token, right)
+                assert got == _pair_reference(token, right) != [0, 0], token
+    assert asked > 200
 
 
 def test_token_table_relearns_after_forgetting(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -812,17 +892,19 @@ def test_token_table_relearns_after_forgetting(monkeypatch: pytest.MonkeyPatch) 
 def test_stacked_pages_equal_each_page_alone(
     seeds: dict[str, str], bbc: list[SourceArticle]
 ) -> None:
-    """Pages analysed together give each page's own feature matrix, cues and byline flags."""
+    """Pages analysed together give each page's own feature matrix, cues, byline flags and
+    character counts."""
     pages = [[ln.text for ln in Document(t).content_lines] for t in [*seeds.values()]]
     pages += [[ln.text for ln in Document(a.text).content_lines] for a in bbc[:60]]
     pages += [[], ["One line only"], EDGE_LINES]
     stacked = _pages(pages)
     for k, page in enumerate(pages):
         a, b = stacked.bounds[k], stacked.bounds[k + 1]
-        alone = _page(page)
+        alone = _pages([page])
         assert stacked.x[a:b].tobytes() == alone.x.tobytes()
-        assert [stacked.cues[i] for i in range(a, b)] == alone.cues
-        assert stacked.meta[a:b].tolist() == alone.meta
+        assert [stacked.cues[i] for i in range(a, b)] == alone.cues.all()
+        assert stacked.meta[a:b].tolist() == alone.meta.tolist()
+        assert stacked.chars[a:b].tobytes() == alone.chars.tobytes()
 
 
 @pytest.fixture(scope="module")
@@ -832,32 +914,64 @@ def shipped(shipped_model: ReliabilityModel) -> BoilerplateDetector:
     return found
 
 
+def _reference_decision(stage: BinnedLogit, x: np.ndarray, numpy_sum: bool) -> np.ndarray:
+    """:meth:`BinnedLogit.decision` of a page alone: its bin weights summed (by numpy, as the
+    model was applied before: over column-major weights, left to right from 0.0 where there
+    is more than one row, pairwise for a lone row; or left to right from 0.0 row by row),
+    plus one matrix-vector product, plus the bias."""
+    with single_threaded_blas():
+        z = x[:, stage.lin] @ stage.w_lin
+    if len(stage.cont):
+        weights = stage.table[np.arange(len(stage.cont)), stage.bins(x)]
+        if numpy_sum:
+            binned = weights.sum(axis=1)
+        else:
+            binned = np.zeros(len(x))
+            for r, row in enumerate(weights.tolist()):
+                total = 0.0
+                for w in row:
+                    total += w
+                binned[r] = total
+        z = binned + z
+    out: np.ndarray = z + stage.bias
+    return out
+
+
 def test_page_decisions_are_each_page_alone(
     shipped: BoilerplateDetector, bbc: list[SourceArticle]
 ) -> None:
     """OpenBLAS sums a row of a matrix-vector product differently by its place in the product
-    (the last rows % 4 rows apart): stacked pages are scored one product per page, so that
-    each page's scores are bit for bit what it gets alone."""
+    (the last rows % 4 rows apart), and numpy sums a lone row's bin weights in another order
+    than many rows': stacked pages are scored one product per page, their bin weights added
+    left to right, so that each page's scores (pages of one row too) are bit for bit what it
+    gets alone, and what pages of several rows always got."""
     pages = [[ln.text for ln in Document(a.text).content_lines] for a in bbc[:80]]
     lines = [line for page in pages for line in page]
     rng = random.Random(2)
-    pages += [rng.sample(lines, k) for k in (*range(1, 10), 1, 2, 3, 3, 2, 1)]
+    pages += [rng.sample(lines, k) for k in (*range(1, 10), 1, 2, 3, 3, 2, 1, *[1] * 20)]
     rng.shuffle(pages)
     stacked = _pages(pages)
     x = stacked.x
     x2 = np.hstack([x, np.random.default_rng(0).random((len(x), len(STACK_FEATURE_NAMES)))])
+    assert len(shipped.stage2.cont) and not len(shipped.stage1.cont)
+    numpy_differs = 0
     for stage, xs in ((shipped.stage1, x), (shipped.stage2, x2)):
         together = stage.page_decisions(xs, stacked.bounds)
         gathered = xs[:, stage.lin]  # (column-major, as each page's own gathered copy)
         for k in range(len(pages)):
             a, b = stacked.bounds[k], stacked.bounds[k + 1]
-            # (The binned part of a lone row is summed in numpy's other order: pages of one
-            # row are compared on stage 1 only, whose model has no binned columns.)
-            if b - a > 1 or not len(stage.cont):
-                assert together[a:b].tobytes() == stage.decision(xs[a:b]).tobytes()
+            alone = stage.decision(xs[a:b])
+            assert together[a:b].tobytes() == alone.tobytes()
+            assert alone.tobytes() == _reference_decision(stage, xs[a:b], False).tobytes()
+            before = _reference_decision(stage, xs[a:b], True).tobytes()
+            if b - a > 1:  # (what pages of several rows got before: the same)
+                assert alone.tobytes() == before
+            else:  # (a lone row's numpy sum: often other bits)
+                numpy_differs += alone.tobytes() != before
             # A page's rows of the gathered columns give the products of its own copy.
             own = xs[a:b][:, stage.lin] @ stage.w_lin
             assert (gathered[a:b] @ stage.w_lin).tobytes() == own.tobytes() or b - a < 4
+    assert sum(len(page) == 1 for page in pages) >= 20 and numpy_differs > 0
 
 
 def test_findings_are_the_documents_content_lines(

@@ -118,7 +118,7 @@ class BoilerplateSettings:
     # The first non-blank line is the title by convention: cap its probability.
     skip_title: bool = True
     title_max_prob: float = 0.0
-    # Probability floor for byline/dateline lines (see boilerplate.meta_lines); 0 disables.
+    # Probability floor for byline/dateline lines (see boilerplate._Pages.meta); 0 disables.
     meta_line_min_prob: float = 0.9
 
     def __post_init__(self) -> None:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import math
 import re
 import string
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, count, pairwise, repeat
@@ -535,14 +534,11 @@ assert min(_LEFT_LENGTHS) >= 2
 
 def _pair_bits(token: str, right: bool) -> list[int]:
     """The pairs whose left word ``token`` ends with (or whose right word it starts with),
-    as two 64-bit masks."""
+    as two 64-bit masks. (The token table asks only for tokens that end with a left word or
+    start with a right word: the few, found by their code points first.)"""
     if right:
-        if token[:2] not in _RIGHT_HEADS and token[:1] not in _RIGHT_HEADS:
-            return [0, 0]
         bits = [_PAIR_RIGHT.get(token[:n], 0) for n in _RIGHT_LENGTHS]
     else:
-        if token[-2:] not in _LEFT_TAILS:  # (most tokens end no word of a pair)
-            return [0, 0]
         bits = [_PAIR_LEFT.get(token[-n:], 0) for n in _LEFT_LENGTHS]
     mask = 0
     for b in bits:
@@ -620,6 +616,44 @@ _FACT_SETS: tuple[tuple[frozenset[str], int], ...] = (
 )
 
 
+def _holding(blob: str, needle: str, starts: NDArray[np.intp], at: int = 0) -> NDArray[np.intp]:
+    """Which of the strings joined in ``blob`` (string ``k`` from ``starts[k]`` on, ascending)
+    hold ``needle``: for each match, in order, the string it lies in (a string may come more
+    than once). ``at``: where the string's part of ``needle`` begins (1 for a needle led by
+    the separator before a string: it matches where the string starts with the rest)."""
+    found: list[int] = []
+    pos = blob.find(needle)
+    while pos >= 0:
+        found.append(pos + at)
+        pos = blob.find(needle, pos + 1)
+    return _owners(starts, np.array(found, dtype=np.intp))
+
+
+def _owners(starts: NDArray[np.intp], at: NDArray[np.intp]) -> NDArray[np.intp]:
+    """The string each position ``at`` lies in, of strings joined one after another (string
+    ``k`` from ``starts[k]`` on, ascending)."""
+    out: NDArray[np.intp] = np.searchsorted(starts, at, "right") - 1
+    return out
+
+
+def _marked(n: int, rows: list[int] | NDArray[np.intp]) -> NDArray[np.bool_]:
+    """``n`` flags, set at ``rows``."""
+    out = np.zeros(n, dtype=np.bool_)
+    out[rows] = True
+    return out
+
+
+def _lines_at(
+    at: NDArray[np.intp], line_at: NDArray[np.intp], n_chars: NDArray[np.intp]
+) -> NDArray[np.intp]:
+    """The lines (line ``k``: ``n_chars[k]`` characters from ``line_at[k]``, ascending and
+    apart) the positions ``at`` lie in, for each that lies in one, in order."""
+    line = _owners(line_at, at)
+    inside = (line >= 0) & (at < line_at[np.maximum(line, 0)] + n_chars[np.maximum(line, 0)])
+    out: NDArray[np.intp] = line[inside]
+    return out
+
+
 class _TokenTable:
     """Lower-cased tokens seen so far and their facts (a table row each)."""
 
@@ -693,20 +727,11 @@ class _TokenTable:
         np.cumsum(lengths[:-1] + 1, out=starts[1:])
         starts += 1
 
-        def having(needle: str, at: int = 0) -> NDArray[np.intp]:
-            """The tokens with ``needle`` in them (``at``: where a match starts in it)."""
-            found: list[int] = []
-            pos = blob.find(needle)
-            while pos >= 0:
-                found.append(pos + at)
-                pos = blob.find(needle, pos + 1)
-            return np.searchsorted(starts, found, "right") - 1
-
-        url = [having(hint) for hint in ("http", "www")]
-        url += [having("\n" + hint, 1) for hint in _URL_STARTS]
+        url = [_holding(blob, hint, starts) for hint in ("http", "www")]
+        url += [_holding(blob, "\n" + hint, starts, 1) for hint in _URL_STARTS]
         marks[np.concatenate(url)] |= _M_URL
         self.marks[first:size] = marks
-        for j in np.union1d(having("-"), having("'")).tolist():
+        for j in np.union1d(_holding(blob, "-", starts), _holding(blob, "'", starts)).tolist():
             self.marks[first + j] |= _marks(new[j]) & _M_MONTH
         # The pairs: tokens ending with two characters that end a left word (starting with
         # one or two that start a right word), by their code points.
@@ -846,12 +871,7 @@ def _lines_with_codes(
     found = codes == chars[0]
     for char in chars[1:]:
         found |= codes == char
-    at = np.flatnonzero(found)
-    line = np.searchsorted(line_at, at, "right") - 1
-    inside = (line >= 0) & (at < (line_at + n_chars)[np.maximum(line, 0)])
-    out = np.zeros(len(line_at), dtype=np.bool_)
-    out[line[inside]] = True
-    return out
+    return _marked(len(line_at), _lines_at(np.flatnonzero(found), line_at, n_chars))
 
 
 def _date_shaped(
@@ -867,23 +887,7 @@ def _date_shaped(
     (its third form), or with a character that re matches to an ASCII letter (``folds``)."""
     dsd = sep_at[(klass[sep_at - 1] & klass[sep_at + 1] & _IS_DIGIT) > 0]
     two = dsd[np.isin(dsd + 2, dsd) | np.isin(dsd + 3, dsd)]
-    out = np.zeros(n, dtype=np.bool_)
-    out[np.searchsorted(starts, np.concatenate([two, folds]), "right") - 1] = True
-    return out
-
-
-def _lines_with(joined: str, needle: str, starts: list[int]) -> list[int]:
-    """The lines of ``joined`` (line ``k`` starts at ``starts[k]``) that contain ``needle``
-    (which holds no line break), in order."""
-    out: list[int] = []
-    pos = joined.find(needle)
-    while pos >= 0:
-        k = bisect_right(starts, pos) - 1
-        out.append(k)
-        if k + 1 == len(starts):
-            break
-        pos = joined.find(needle, starts[k + 1])
-    return out
+    return _marked(n, _owners(starts, np.concatenate([two, folds])))
 
 
 def _lines_with_word_part(
@@ -897,21 +901,14 @@ def _lines_with_word_part(
     once; most batches have none."""
     words = scan.low_words
     blob = "\n".join(words)
-    pos = blob.find(part)
-    if pos < 0:
+    if part not in blob:
         return set()
-    hits: list[int] = []
-    while pos >= 0:
-        hits.append(pos)
-        pos = blob.find(part, pos + 1)
     word_starts = np.zeros(len(words), dtype=np.intp)
     np.cumsum(np.fromiter(map(len, words[:-1]), np.intp, len(words) - 1) + 1, out=word_starts[1:])
     has = np.zeros(len(words), dtype=np.bool_)
-    has[np.searchsorted(word_starts, hits, "right") - 1] = True
+    has[_holding(blob, part, word_starts)] = True
     at = scan.at[np.flatnonzero(has[scan.low][scan.word])]  # (per distinct word, then token)
-    line = np.searchsorted(line_at, at, "right") - 1
-    inside = (line >= 0) & (at < line_at[np.maximum(line, 0)] + n_chars[np.maximum(line, 0)])
-    return set(line[inside].tolist())
+    return set(_lines_at(at, line_at, n_chars).tolist())
 
 
 def _token_rows(
@@ -1005,9 +1002,8 @@ def _lines_raw(
     n_head = np.minimum(n_chars, _SAMPLE)
     # Line k of `joined` is "\n" + heads[k], from starts[k] (its line break) on.
     joined = "\n" + "\n".join(heads)
-    starts_a = np.zeros(n, dtype=np.intp)
-    np.cumsum(n_head[:-1] + 1, out=starts_a[1:])
-    starts = starts_a.tolist()
+    starts = np.zeros(n, dtype=np.intp)
+    np.cumsum(n_head[:-1] + 1, out=starts[1:])
 
     # Characters of the heads, in their own case.
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -1020,7 +1016,7 @@ def _lines_raw(
         word_start.astype(np.uint64) << np.uint64(_C_WORD)
         | (word_start & is_upper).astype(np.uint64) << np.uint64(_C_CAP)
     )
-    per_char = np.add.reduceat(counted, starts_a)
+    per_char = np.add.reduceat(counted, starts)
     letters = _field(per_char, _C_ALPHA)
     uppers = _field(per_char, _C_UPPER)
     digits = _field(per_char, _C_DIGIT)
@@ -1029,9 +1025,9 @@ def _lines_raw(
     symbols = n_head - letters - digits - _field(per_char, _C_BLANK)
     alpha_at = np.flatnonzero(((counted >> np.uint64(_C_ALPHA)) & np.uint64(1)) > 0)
     alpha_at = np.append(alpha_at, len(points))  # (a sentinel: no letter)
-    first_alpha = alpha_at[np.searchsorted(alpha_at, starts_a)]
+    first_alpha = alpha_at[np.searchsorted(alpha_at, starts)]
     klass = np.append(klass, 0)
-    starts_lower = (first_alpha <= starts_a + n_head) & ((klass[first_alpha] & _IS_LOWER) > 0)
+    starts_lower = (first_alpha <= starts + n_head) & ((klass[first_alpha] & _IS_LOWER) > 0)
 
     # Tokens: words() of each head, cut from the scanned words of the texts the lines are in
     # (or of the heads themselves), looked up in the token table.
@@ -1042,7 +1038,7 @@ def _lines_raw(
         scan, head_at = source
     odd = np.flatnonzero(klass & (_WIDE_CASED | _RE_FOLDS))
     wide = odd[(klass[odd] & _WIDE_CASED) > 0]
-    slow = sorted(set((np.searchsorted(starts_a, wide, "right") - 1).tolist()))
+    slow = sorted(set(_owners(starts, wide).tolist()))
     folds = odd[(klass[odd] & _RE_FOLDS) > 0]
     table = _TOKEN_TABLE
     rows, breaks = _token_rows(heads, n_head, scan, head_at, slow)
@@ -1058,7 +1054,7 @@ def _lines_raw(
     row_marks = table.marks.take(rows)
     maybe = np.flatnonzero(row_marks[:-1] & (row_marks[1:] >> 1) & _M_ENDS)
     pair = (table.ends[rows[maybe]] & table.begins[rows[maybe + 1]]).any(axis=1)
-    phrase_lines = set((np.searchsorted(breaks, maybe[pair], "right") - 1).tolist())
+    phrase_lines = set(_owners(breaks, maybe[pair]).tolist())
 
     n_words = np.where(
         n_chars <= _SAMPLE, n_toks, np.rint(n_toks * n_chars / np.maximum(n_head, 1))
@@ -1066,8 +1062,8 @@ def _lines_raw(
     has_digit = digits > 0
     maybe_date = has_digit & (has_month | (_field(per_char, _C_DATE) > 0))
     maybe_time = has_digit & ((_field(per_char, _C_COLON) > 0) | has_ampm)
-    for k in _lines_with(joined, ".m.", starts):
-        maybe_time[k] = has_digit[k]
+    dotted = _holding(joined, ".m.", starts)
+    maybe_time[dotted] = has_digit[dotted]
 
     # The full lines, for what is looked for beyond the head (the stripped line ``k`` is
     # scan.codes[head_at[k] : head_at[k] + n_chars[k]]).
@@ -1079,7 +1075,7 @@ def _lines_raw(
         if pipes[k] > 1:
             empty_cells[k] = len(EMPTY_CELL_RE.findall(s))
     copyright_ = _lines_with_word_part(scan, "copyright", head_at, n_chars)
-    at_lines = set(_lines_with(joined, "@", starts))
+    at_lines = np.unique(_holding(joined, "@", starts)).tolist()
     marks = np.bitwise_or.reduceat(row_marks, breaks)
     url_lines = [
         k
@@ -1098,10 +1094,10 @@ def _lines_raw(
     mark_at = mark_at[np.isin(pair_keys, _MARK_KEYS)]
     informal_mark = [
         k
-        for k in dict.fromkeys((np.searchsorted(starts_a, mark_at, "right") - 1).tolist())
+        for k in dict.fromkeys(_owners(starts, mark_at).tolist())
         if INFORMAL_MARK_RE.search(heads[k])
     ]
-    phrase_lines.update(_lines_with(joined, "©", starts))
+    phrase_lines.update(_holding(joined, "©", starts).tolist())
     phrase_lines.update(np.flatnonzero(kind_bits & 128).tolist())
     colon_cue = ((kind_bits & 64) > 0) & (_field(per_char, _C_COLON) > 0)
     phrase_lines.update(np.flatnonzero(colon_cue).tolist())
@@ -1118,13 +1114,6 @@ def _lines_raw(
         line_cue = cues.known[k] = line_cues(heads[k], cues.tokens(k))
         found = {kind for _, kind in line_cue}
         kinds.extend(1.0 if kind in found else 0.0 for kind in CUE_KINDS)
-
-    # The patterns, searched only in the lines that can match (those the per-line code would
-    # search, or fewer where a necessary condition is checked first: _date_shaped).
-    def marked(found: list[int]) -> NDArray[np.bool_]:
-        out = np.zeros(n, dtype=np.bool_)
-        out[found] = True
-        return out
 
     # The first and last characters of the lines, and the last one before the trailing
     # _TRAILING ones ("the core's"), from the scan's code points (the stripped line ``k`` is
@@ -1157,10 +1146,12 @@ def _lines_raw(
         (n_chars >= 3) & (last_code == dot) & (codes[end - 2] == dot) & (codes[end - 3] == dot)
     )
     has_quote = _lines_with_codes(codes, _QUOTE_CODES, head_at, n_chars)
-    maybe_date &= (marks & _M_MONTH > 0) | _date_shaped(klass, sep_at, folds, starts_a, n)
+    maybe_date &= (marks & _M_MONTH > 0) | _date_shaped(klass, sep_at, folds, starts, n)
+    # The patterns, searched only in the lines that can match (those the per-line code would
+    # search, or fewer where a necessary condition is checked first: _date_shaped).
     dated = [k for k in np.flatnonzero(maybe_date).tolist() if DATE_RE.search(heads[k])]
     timed = [k for k in np.flatnonzero(maybe_time).tolist() if TIME_RE.search(heads[k])]
-    has_date, has_time = marked(dated), marked(timed)
+    has_date, has_time = _marked(n, dated), _marked(n, timed)
     short = np.flatnonzero(n_words <= 12).tolist()
     date_set, time_set = set(dated), set(timed)
     mark_first = np.isin(first_code, _MARK_FIRST_CODES).tolist()
@@ -1180,23 +1171,24 @@ def _lines_raw(
         ends_ellipsis,
         ends_qe,
         ends_paren,
-        marked(headers),
-        marked([k for k in url_lines if URL_RE.search(heads[k])]),
-        marked([k for k in sorted(at_lines) if HANDLE_RE.search(heads[k])]),
-        marked([k for k in sorted(at_lines) if EMAIL_RE.search(heads[k])]),
+        _marked(n, headers),
+        _marked(n, [k for k in url_lines if URL_RE.search(heads[k])]),
+        _marked(n, [k for k in at_lines if HANDLE_RE.search(heads[k])]),
+        _marked(n, [k for k in at_lines if EMAIL_RE.search(heads[k])]),
         has_date,
         has_time,
-        marked(
+        _marked(
+            n,
             [
                 k
                 for k in np.flatnonzero(np.isin(first_code, _BYLINE_FIRST_CODES)).tolist()
                 if BYLINE_RE.match(stripped[k])
-            ]
+            ],
         ),
         (n_words >= 2) & (n_words <= 4) & name_alpha,  # (and the counts below)
-        marked(counters),
+        _marked(n, counters),
         (n_words <= 7) & has_date,
-        marked([k for k in credit_lines if CREDIT_RE.search(stripped[k])]),
+        _marked(n, [k for k in credit_lines if CREDIT_RE.search(stripped[k])]),
         starts_bullet,
         in_parens,
         has_quote,
@@ -1263,7 +1255,7 @@ def _lines_raw(
     raw[:, col + len(CUE_KINDS) : _N_RAW] = short_flags
     raw[:, _N_RAW] = _field(per_line, _T_SINGULAR) * inv_toks
     raw[:, _N_RAW + 1] = _field(per_line, _T_SECOND) * inv_toks
-    raw[:, _N_RAW + 2] = marked(lower_i)
+    raw[:, _N_RAW + 2] = _marked(n, lower_i)
     informal_any = informal.copy()
     informal_any[informal_mark] = True
     raw[:, _N_RAW + 3] = informal_any
@@ -1316,37 +1308,24 @@ _LOG1P_15 = math.log1p(15)
 def page_features(lines: Sequence[str]) -> tuple[FloatArray, list[list[tuple[str, str]]]]:
     """Feature matrix (one row per line, columns :data:`LINE_FEATURE_NAMES`) of one page's
     non-blank lines, and each line's cues. The one feature path for training and detection."""
-    page = _page(lines)
-    return page.x, page.cues
-
-
-@dataclass
-class _Page:
-    """:func:`page_features` with what detection reuses: each line's character count as the
-    model sees it (``expm1`` of its ``log_chars``) and whether it is a byline/dateline
-    (:func:`meta_lines`)."""
-
-    x: FloatArray
-    cues: list[list[tuple[str, str]]]
-    chars: list[float]
-    meta: list[bool]
+    pages = _pages([lines])
+    return pages.x, pages.cues.all()
 
 
 @dataclass
 class _Pages:
-    """:class:`_Page` of several pages at once, their lines stacked page after page: page
-    ``k`` is rows ``bounds[k]:bounds[k + 1]``."""
+    """:func:`page_features` of several pages at once, their lines stacked page after page
+    (page ``k`` is rows ``bounds[k]:bounds[k + 1]``), with what detection reuses: each
+    line's character count as the model sees it (``expm1`` of its ``log_chars``) and whether
+    it is a byline/dateline (``meta``: a name, "By ...", a bare date or a counter between the
+    title and the first prose line; or anywhere, a short line with a date, a time and a
+    publishing cue, "First published June 18, 2018: 7:25 PM ET")."""
 
     x: FloatArray
     cues: _LineCues
     chars: FloatArray
     meta: NDArray[np.bool_]
     bounds: list[int]
-
-
-def _page(lines: Sequence[str]) -> _Page:
-    pages = _pages([lines])
-    return _Page(pages.x, pages.cues.all(), pages.chars.tolist(), pages.meta.tolist())
 
 
 @dataclass
@@ -1369,6 +1348,11 @@ class _Layout:
         first = starts[page_of]
         i = np.arange(int(sizes.sum())) - first
         return cls(starts, page_of, i, sizes[page_of], first + page_of, spans)
+
+    def window(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """Each row's window of its page's rows, ``lo:hi``: up to three before, itself and up
+        to three after."""
+        return np.maximum(self.i - 3, 0), np.minimum(self.i + 4, self.n)
 
     def prefix_sums(self, values: list[float]) -> FloatArray:
         """``[0.0, *accumulate(page)]`` of each page's ``values``, concatenated: page sums in
@@ -1451,8 +1435,7 @@ def _pages(
     sd = raw[:, _I_STOP]
     term = raw[:, _I_TERM]
     csum = lay.prefix_sums(lw.tolist())
-    lo = np.maximum(i - 3, 0)
-    hi = np.minimum(i + 4, n)
+    lo, hi = lay.window()
     comment_line = np.maximum(raw[:, _I_CUE_COMMENT], raw[:, _I_COMMENT_HEADER])
     before_all = np.cumsum(comment_line) - comment_line  # exact: sums of 0.0 and 1.0
     before = before_all - before_all[starts][page_of]
@@ -1576,8 +1559,7 @@ def _stacks(p1: FloatArray, chars: FloatArray, bounds: Sequence[int]) -> FloatAr
     spans = np.array(block, dtype=np.intp)[page_of]
     block_start, block_end = spans[:, 0], spans[:, 1]
     block_share, page_mean, after_block = np.array(page_stats).T[:, page_of]
-    lo = np.maximum(i - 3, 0)
-    hi = np.minimum(i + 4, n)
+    lo, hi = lay.window()
     count = hi - lo - 1
     after_n = last - i
     distance = np.where(
@@ -1610,30 +1592,6 @@ def _stacks(p1: FloatArray, chars: FloatArray, bounds: Sequence[int]) -> FloatAr
 
 
 _COL = {name: i for i, name in enumerate(LINE_FEATURE_NAMES)}
-
-
-def meta_lines(x: FloatArray) -> NDArray[np.bool_]:
-    """Byline/dateline lines: a name, "By ...", a bare date or a counter between the title
-    and the first prose line; or anywhere, a short line with a date, a time and a
-    publishing cue ("First published June 18, 2018: 7:25 PM ET")."""
-    c = _COL
-    prose = (x[:, c["log_words"]] >= math.log1p(15)) & (x[:, c["ends_terminal"]] > 0)
-    first_prose = int(np.argmax(prose)) if prose.any() else len(x)
-    before_body = (np.arange(len(x)) < first_prose) & (np.arange(len(x)) > 0)
-    kind = (
-        (x[:, c["is_name_only"]] > 0)
-        | (x[:, c["is_byline"]] > 0)
-        | (x[:, c["is_date_only"]] > 0)
-        | (x[:, c["is_counter"]] > 0)
-    )
-    dateline = (
-        (x[:, c["log_words"]] <= math.log1p(15))
-        & (x[:, c["has_date"]] > 0)
-        & (x[:, c["has_time"]] > 0)
-        & (x[:, c["cue_meta"]] > 0)
-    )
-    out: NDArray[np.bool_] = (before_body & kind) | dateline
-    return out
 
 
 def comment_thread_lines(x: FloatArray) -> NDArray[np.bool_]:
@@ -1671,8 +1629,7 @@ class BinnedLogit:
 
     def bins(self, x: FloatArray) -> NDArray[np.intp]:
         """Bin index of each binned column, shape (rows, len(cont))."""
-        # Column-major, as the (rows, columns, edges) comparison summed over edges was: the
-        # order decision() sums a row's bin weights in depends on it.
+        # Column-major: filled and read a column at a time.
         out = np.empty((len(self.cont), len(x)), dtype=np.intp).T
         for k, j in enumerate(self.cont.tolist()):  # how many edges are below the value
             out[:, k] = np.searchsorted(self.edges[k], x[:, j])
@@ -1702,10 +1659,16 @@ class BinnedLogit:
             ]
         z: FloatArray = np.concatenate(parts) if parts else np.zeros(0)
         if len(self.cont):
-            # (With no binned columns their sum is 0.0, and adding it before the bias changes
-            # no value: skipped.)
-            cols = np.arange(len(self.cont))
-            z = self.table[cols, self.bins(x)].sum(axis=1) + z
+            # A row's bin weights added to 0.0 left to right, whatever rows are around it (as
+            # numpy sums the column-major weights of many rows; a lone row's it sums pairwise,
+            # and a page of one row would get other bits alone than in a batch). (With no
+            # binned columns their sum is 0.0, and adding it before the bias changes no value:
+            # skipped.)
+            bins = self.bins(x)
+            binned = np.zeros(len(x))
+            for k, weights in enumerate(self.table):
+                binned += weights.take(bins[:, k])
+            z = binned + z
         return z + self.bias
 
     def proba(self, x: FloatArray) -> FloatArray:
