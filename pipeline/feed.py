@@ -160,6 +160,7 @@ def _linked(
                     errors.append(record["error"] is not None)
                     spool.write(jsonl_line(record))
         links = {positions[i]: found for i, found in index.links_by_position(jobs).items()}
+        del index, positions  # the fingerprints are done with: free them for the writing
         spool.seek(0)
         for position, (line, error) in enumerate(zip(spool, errors, strict=True), start=skip):
             found = links.get(position)

@@ -629,8 +629,9 @@ class RelatedIndex:
     def _spun_ratios(self, checked: list[_Checked], jobs: int) -> Iterator[float]:
         """The skeleton ratio of every spun candidate of ``checked``, in order; each task
         carries the skeletons of its own pairs only."""
-        left = np.concatenate([found.spun_left for found in checked])
-        right = np.concatenate([found.spun_right for found in checked])
+        none = np.zeros(0, dtype=np.int64)  # no candidates at all: no chunk
+        left = np.concatenate([none, *(found.spun_left for found in checked)])
+        right = np.concatenate([none, *(found.spun_right for found in checked)])
         flat = np.frombuffer(self._skeletons, dtype=np.uint16)
         ends = np.frombuffer(self._skeleton_ends, dtype=np.uint64).astype(np.intp)
         starts = np.concatenate(([0], ends[:-1]))

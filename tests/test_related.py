@@ -219,6 +219,13 @@ def test_many_copies_of_one_text_cost_linear_pairs() -> None:
     assert all(r.relation == "duplicate" and r.similarity == 1.0 for r in by_position[7])
 
 
+def test_unrelated_articles_have_no_candidates_and_no_links(seeds: dict[str, str]) -> None:
+    index = RelatedIndex()
+    for ident, text in seeds.items():
+        index.add(ident, text)
+    assert index.links_by_position() == {} and index.links_by_position(jobs=2) == {}
+
+
 def test_short_or_empty_texts_are_not_linked() -> None:
     index = RelatedIndex()
     for ident, text in [("a", "—"), ("b", "—"), ("c", "Yes."), ("d", "Yes.")]:
