@@ -29,8 +29,6 @@ WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 # Unicode category lookup per character.
 UNICODE_WORD_RE = re.compile(r"[^\W_]++(?:['’\-][^\W_]++)*+")
 ASCII_WORD_RE = re.compile(r"[A-Za-z0-9]++(?:['’\-][A-Za-z0-9]++)*+")
-_WORD_CHAR_RE = re.compile(r"[^\W_]")
-_WORD_CHARS: dict[int, bool] = {}  # non-ASCII code point -> is a word character
 _SHORT = 4  # scan_batch: words of up to 4 ASCII characters are numbered in their keys' order
 _KEYED = 14  # scan_batch: ASCII words of up to 14 characters are told apart by integer keys
 # scan_batch's keys: each character of an ASCII word as a 6-bit symbol, in code point order.
@@ -46,10 +44,10 @@ def word_re(text: str) -> re.Pattern[str]:
         return ASCII_WORD_RE
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     for point in np.unique(points[points > 127]).tolist():
-        is_word = _WORD_CHARS.get(point)
-        if is_word is None:
-            is_word = _WORD_CHARS[point] = _WORD_CHAR_RE.match(chr(point)) is not None
-        if is_word:
+        bits = _CLASSES.get(point)  # (the batch tokenizer's classes, below)
+        if bits is None:
+            bits = _CLASSES[point] = char_class(point)
+        if bits & ALNUM:  # a word character: [^\W_]
             return UNICODE_WORD_RE
     return ASCII_WORD_RE
 
@@ -447,10 +445,22 @@ def _lines(text: str) -> _Lines:
     return _Lines(starts, ends, parts, list(compress(count(), map(str.strip, parts))))
 
 
+def _line_spans(lines: _Lines, rows: list[int] | None = None) -> list[Span]:
+    """The lines ``rows`` (all of them by default) of :func:`_lines`' columns, as spans."""
+    if rows is None:
+        return _build(Span, len(lines.text), start=lines.start, end=lines.end, text=lines.text)
+    return _build(
+        Span,
+        len(rows),
+        start=map(lines.start.__getitem__, rows),
+        end=map(lines.end.__getitem__, rows),
+        text=map(lines.text.__getitem__, rows),
+    )
+
+
 def split_lines(text: str) -> list[Span]:
     """Every line, blank ones included, without its ``\\n`` / ``\\r\\n`` terminator."""
-    lines = _lines(text)
-    return _build(Span, len(lines.text), start=lines.start, end=lines.end, text=lines.text)
+    return _line_spans(_lines(text))
 
 
 def _paragraphs(text: str, lines: list[Span], filled: list[int]) -> list[Paragraph]:
@@ -462,12 +472,6 @@ def _paragraphs(text: str, lines: list[Span], filled: list[int]) -> list[Paragra
     ends = [run[-1].end for run in runs]
     texts = [text[a:b] for a, b in zip(starts, ends, strict=True)]
     return _build(Paragraph, len(runs), start=starts, end=ends, text=texts, lines=runs)
-
-
-def split_paragraphs(text: str, lines: list[Span]) -> list[Paragraph]:
-    """Group the non-blank ``lines`` of ``text`` into paragraphs separated by blank lines."""
-    filled = [i for i, line in enumerate(lines) if line.text.strip()]
-    return _paragraphs(text, [lines[i] for i in filled], filled)
 
 
 class Document:
@@ -486,8 +490,8 @@ class Document:
 
     @cached_property
     def lines(self) -> list[Span]:
-        found = self._line_columns()
-        return _build(Span, len(found.text), start=found.start, end=found.end, text=found.text)
+        """:func:`split_lines` of the text."""
+        return _line_spans(self._line_columns())
 
     @cached_property
     def content_lines(self) -> list[Span]:
@@ -495,13 +499,7 @@ class Document:
         found = self._line_columns()
         if "lines" in self.__dict__:
             return [self.lines[i] for i in found.filled]
-        return _build(
-            Span,
-            len(found.filled),
-            start=[found.start[i] for i in found.filled],
-            end=[found.end[i] for i in found.filled],
-            text=[found.text[i] for i in found.filled],
-        )
+        return _line_spans(found, found.filled)
 
     @cached_property
     def paragraphs(self) -> list[Paragraph]:
@@ -533,7 +531,6 @@ class LineBatch:
 
     first: npt.NDArray[np.int64]  # (texts + 1,) each text's first line
     doc: npt.NDArray[np.int64]  # per line: its text
-    at: npt.NDArray[np.int64]  # ... its start in the scan's joined text
     start: npt.NDArray[np.int64]  # ... its start in its text
     end: npt.NDArray[np.int64]  # ... its end (exclusive, without a closing \r)
     text_at: npt.NDArray[np.int64]  # ... its first character that is no space, joined (or its end)
@@ -552,7 +549,7 @@ class LineBatch:
 
 
 def split_batch_lines(scan: ScanBatch) -> LineBatch:
-    r""":func:`split_lines` and :func:`split_paragraphs` of every text of ``scan`` at once,
+    r""":func:`split_lines` and :attr:`Document.paragraphs` of every text of ``scan`` at once,
     from its code points and classes rather than Span objects: lines are the runs between
     ``\n`` of the joined text (which opens and ends with one, and puts one between texts),
     less a closing ``\r``, but for the empty run after a text's final ``\n``; a line is blank
@@ -593,7 +590,6 @@ def split_batch_lines(scan: ScanBatch) -> LineBatch:
     return LineBatch(
         first,
         doc,
-        begin,
         begin - base,
         end - base,
         text_at,
@@ -624,11 +620,3 @@ def scanned(docs: Sequence[Document]) -> ScanBatch:
     if isinstance(docs, DocumentBatch):
         return docs.scanned
     return scan_batch([doc.text for doc in docs])
-
-
-def batch_lines(docs: Sequence[Document]) -> LineBatch:
-    """The :func:`split_batch_lines` of ``docs``: shared when they are a
-    :class:`DocumentBatch`."""
-    if isinstance(docs, DocumentBatch):
-        return docs.lines
-    return split_batch_lines(scanned(docs))

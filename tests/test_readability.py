@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import random
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,18 +18,44 @@ from pyphen import Pyphen
 
 from pipeline.detectors import readability
 from pipeline.detectors.readability import (
+    _DIFF2,
+    _DIFF3,
+    _IS_WORD,
     _LANG,
-    _SENTENCE_RE,
+    _MARK,
+    _PLAIN,
+    _RESTARTS,
+    _SYLLABLE_SHIFT,
     PYPHEN_WIDTH,
     ReadabilityDetector,
     _long_sentences,
-    _mark_class,
     _mark_classes,
     pyphen_candidates,
 )
 from pipeline.model import ReliabilityModel
 from pipeline.text import Document
 from pipeline.training.sources import bbc_articles
+from pipeline.training.splits import split_of, train_part
+from pipeline.training.train import READABILITY_SAMPLE
+from tests.test_readability_tokens import word_count_items
+
+_SENTENCE_RE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)  # textstat's sentence pattern
+_WORD_CHAR_RE = re.compile(r"\w")
+
+
+def _mark_class(token: str) -> int:
+    """One token's sentence-mark class: the definition :func:`_mark_classes` computes for
+    many tokens at once."""
+    last = max(token.rfind("."), token.rfind("!"), token.rfind("?"))
+    if last < 0:
+        return _PLAIN if _WORD_CHAR_RE.search(token) else 1
+    return _MARK | (_RESTARTS if _WORD_CHAR_RE.search(token, last + 1) else 0)
+
+
+def _profile(detector: ReadabilityDetector, text: str) -> list[float]:
+    """The raw features (textstat's formulas) of one text: a batch of one."""
+    out: list[float] = detector._profiles([text])[0].tolist()
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +80,7 @@ def test_profile_matches_textstat_on_the_seeds(
     offline_textstat: None, detector: ReadabilityDetector, seeds: dict[str, str], key: str
 ) -> None:
     text = seeds[key]
-    flesch, fog, wps, spw, _ = detector.profile(text)
+    flesch, fog, wps, spw, _ = _profile(detector, text)
     assert flesch == pytest.approx(textstat.flesch_reading_ease(text), abs=0.5)
     assert fog == pytest.approx(textstat.gunning_fog(text), abs=0.3)
     assert wps == pytest.approx(textstat.words_per_sentence(text), abs=1e-9)
@@ -72,13 +99,15 @@ def test_word_tables_equal_textstat_word_by_word(
     tokens |= {"don't", "o'neill", "covid-19", "ex-president", "punitory", "rock'n'roll", "'tis"}
     tokens.discard("")
     assert len(tokens) > 5000
-    detector._packed_tokens(sorted(tokens))  # all at once, as a batch's new tokens are
-    for word in sorted(tokens):
-        assert detector.syllable_count(word) == textstat.syllable_count(word), word
-        for threshold in (2, 3):
-            assert (detector._stats(word)[1 + threshold - 1] == 1) == textstat.is_difficult_word(
-                word, threshold
-            ), (word, threshold)
+    words = sorted(tokens)
+    packed = detector._word_bits(words).tolist()  # all at once, as a batch's new words are
+    for word, bits in zip(words, packed, strict=True):
+        assert bits >> _SYLLABLE_SHIFT == textstat.syllable_count(word), word
+        for threshold, flag in ((2, _DIFF2), (3, _DIFF3)):
+            assert bool(bits & flag) == textstat.is_difficult_word(word, threshold), (
+                word,
+                threshold,
+            )
 
 
 def test_scoring_does_not_import_textstat_nltk_or_parse_cmudict() -> None:
@@ -135,17 +164,19 @@ def test_long_sentences_are_textstats(seeds: dict[str, str]) -> None:
 def test_profile_is_textstats_formulas_of_token_sums(
     detector: ReadabilityDetector, seeds: dict[str, str]
 ) -> None:
-    """The batch sums (numpy, per text) and sentence count (from the tokens) are those of the
-    per-token statistics and of textstat's sentence pattern, long texts included."""
+    """The batch sums (numpy, per text; short tokens by their packed keys) and sentence count
+    (from the tokens) are those of the per-token statistics looked up by the tokens' strings
+    and of textstat's sentence pattern, long texts included."""
     texts = [*seeds.values(), *(a.text for a in bbc_articles()[:40]), *_odd_texts()[:200]]
     texts.append("The unbelievably extraordinary cat, sat. " * 20000)
     for text in texts:
-        totals = [0, 0, 0, 0]
-        for token in text.split():
-            totals = [a + b for a, b in zip(totals, detector._stats(token), strict=True)]
-        n_words, syll, diff2, diff3 = totals
+        packed = detector._packed_tokens(text.split())
+        n_words = int((packed & _IS_WORD).sum())
+        syll = int((packed >> _SYLLABLE_SHIFT).sum())
+        diff2 = int(((packed & _DIFF2) > 0).sum())
+        diff3 = int(((packed & _DIFF3) > 0).sum())
         if n_words == 0:
-            assert detector.profile(text) == [0.0] * 5
+            assert _profile(detector, text) == [0.0] * 5
             continue
         long_ = sum(1 for s in _SENTENCE_RE.findall(text) if len(s.split()) > 2)
         wps = n_words / max(1, long_)
@@ -157,7 +188,7 @@ def test_profile_is_textstats_formulas_of_token_sums(
             spw,
             diff2 / n_words,
         ]
-        assert detector.profile(text) == expected, text[:80]
+        assert _profile(detector, text) == expected, text[:80]
 
 
 def test_detect_batch_equals_one_by_one(
@@ -167,7 +198,7 @@ def test_detect_batch_equals_one_by_one(
     texts = [*seeds.values(), *(a.text for a in bbc_articles()[:300]), *_odd_texts()[:300], ""]
     alone = [detector.detect(Document(t)) for t in texts]
     for text, detection in zip(texts, alone, strict=True):
-        assert list(detection.features[:-1]) == detector.profile(text)
+        assert list(detection.features[:-1]) == _profile(detector, text)
     order = list(range(len(texts)))
     random.Random(2).shuffle(order)
     for start in range(0, len(order), 100):
@@ -182,12 +213,36 @@ def test_a_full_token_cache_gives_the_same_profiles(
     """Past the cache's size new tokens are computed for their batch only: the profiles stay
     those of an empty cache, and the cache stops growing."""
     texts = [a.text for a in bbc_articles()[300:360]]
-    expected = [detector.profile(t) for t in texts]
+    expected = [_profile(detector, t) for t in texts]
     full = pickle.loads(pickle.dumps(detector))  # a fresh copy: empty caches
     monkeypatch.setattr(readability, "_CACHE_MAX", 500)
-    got = [full.profile(t) for t in texts]
+    got = [_profile(full, t) for t in texts]
     assert got == expected
     assert 0 < len(full._token_stats) + len(full._short_tokens) <= 500
+
+
+def test_build_reproduces_the_shipped_statistics_batch_by_batch(
+    detector: ReadabilityDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built as training builds it (its reference sample, profiled a batch at a time), a
+    detector holds the shipped model's mean and spread exactly: those of each text's profile
+    made alone. (The word tables are the shipped ones: building them takes a minute.)"""
+    monkeypatch.setattr(readability, "cmudict_syllables", lambda: detector.syllables_)
+    monkeypatch.setattr(readability, "textstat_easy_words", lambda: detector.easy_words_)
+    monkeypatch.setattr(readability, "pyphen_syllables", lambda known: detector.pyphen_syllables_)
+    monkeypatch.setattr(readability, "_BUILD_BATCH", 100)
+    reference = [
+        a.text
+        for a in bbc_articles()
+        if split_of(a.id) == "train" and train_part(a.id) == "reference"
+    ][:READABILITY_SAMPLE]
+    built = ReadabilityDetector.build(reference, detector.settings)
+    assert built.mean_.tolist() == detector.mean_.tolist()
+    assert built.std_.tolist() == detector.std_.tolist()
+    fresh = pickle.loads(pickle.dumps(detector))  # empty caches
+    alone = np.array([_profile(fresh, text) for text in reference])
+    assert built.mean_.tolist() == alone.mean(axis=0).tolist()
+    assert built.std_.tolist() == np.maximum(alone.std(axis=0), 1e-6).tolist()
 
 
 class _PyphenSpy:
@@ -209,7 +264,7 @@ def test_shipped_pyphen_table_is_pyphens_and_textstats_counts(
     """The shipped model's table holds pyphen's counts (textstat's len(positions) + 1) of
     frequent words cmudict lacks, numbers among them: a sample recomputed by pyphen, and by
     textstat itself."""
-    items = detector.pyphen_syllables_.items()
+    items = word_count_items(detector.pyphen_syllables_)
     assert len(items) > 200_000
     table = dict(items)
     assert {"2019", "0", "9999", "0042"} <= table.keys()
@@ -262,9 +317,11 @@ def test_words_in_neither_table_and_only_they_go_to_pyphen(
     stored = "leverkusen"
     assert fresh.pyphen_syllables_.get([stored])[0] > 0 and stored not in fresh.syllables_
     spy.words = []
-    assert fresh.syllable_count("Leverkusen") == len(spy.hyphenator.positions(stored)) + 1
+    syllables = fresh._word_bits([stored])[0] >> _SYLLABLE_SHIFT
+    assert syllables == len(spy.hyphenator.positions(stored)) + 1
     assert spy.words == []
     neither = "birminghamborn"
     assert fresh.pyphen_syllables_.get([neither])[0] == -1 and neither not in fresh.syllables_
-    assert fresh.syllable_count(neither) == len(spy.hyphenator.positions(neither)) + 1
+    syllables = fresh._word_bits([neither])[0] >> _SYLLABLE_SHIFT
+    assert syllables == len(spy.hyphenator.positions(neither)) + 1
     assert spy.words == [neither]

