@@ -1,7 +1,8 @@
 """A feed scored in one pass: chunks of items scored in order, in this process or in forked
-workers (``--jobs``), each chunk's articles fingerprinted where they are scored. With related
-links, the records wait in a spool file until the whole feed is read and linked, then come
-out with their links; memory holds the fingerprints, not the records.
+workers (``--jobs``). With related links, this process fingerprints each chunk as it hands
+it out, links the whole feed once it is read (while the workers score its last chunks),
+and the records wait in a spool file until then; memory holds the fingerprints, not the
+records.
 """
 
 from __future__ import annotations
@@ -9,22 +10,17 @@ from __future__ import annotations
 import gc
 import json
 import tempfile
-from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pipeline.article import Article, ReadError
+from pipeline.article import Article, ReadError, Related
 from pipeline.io.writers import jsonl_line
 from pipeline.parallel import chunked, map_ordered
 from pipeline.runtime_model import ANALYZE_BATCH, load_runtime_model
 from pipeline.scoring import Scorer
-
-if TYPE_CHECKING:  # related links load wordfreq: only when a feed has two articles
-    from pipeline.config import RelatedSettings
-    from pipeline.related import PackedFingerprints, RelatedIndex
 
 # A record as a dict, or (for jsonl output) a scored article's finished jsonl line: made
 # where the article is scored (a string pickles back from a worker cheaper than the dict).
@@ -38,11 +34,10 @@ CHUNK = ANALYZE_BATCH
 
 @dataclass(frozen=True)
 class ScoredChunk:
-    """A chunk's records (those after the feed's ``skip``) and its articles' fingerprints."""
+    """A chunk's records: those of its items after the feed's ``skip``."""
 
     size: int  # items in the chunk
     records: list[Record]
-    fingerprints: PackedFingerprints | None
 
 
 # The scorer of each process, by model path: put here by the main process before its
@@ -57,27 +52,13 @@ def _scorer(model_key: str) -> Scorer:
     return scorer
 
 
-def score_chunk(
-    model_key: str,
-    lines: bool,
-    settings: RelatedSettings | None,
-    start: int,
-    skip: int,
-    chunk: Items,
-) -> ScoredChunk:
+def score_chunk(model_key: str, lines: bool, start: int, skip: int, chunk: Items) -> ScoredChunk:
     """The records of ``chunk`` (items ``start``... of the feed) past the first ``skip``
-    items of the feed, scored articles as jsonl lines with ``lines``; with ``settings``, the
-    fingerprints of all its articles (a resumed run links the records it skips too)."""
+    items of the feed, scored articles as jsonl lines with ``lines``."""
     records: list[Record] = []
     for record in _scorer(model_key).records(chunk[max(skip - start, 0) :]):
         records.append(jsonl_line(record) if lines and record["error"] is None else record)
-    fingerprints = None
-    if settings is not None:
-        from pipeline.related import fingerprint_rows
-
-        rows = [(start + i, a.id, a.text) for i, a in enumerate(chunk) if isinstance(a, Article)]
-        fingerprints = fingerprint_rows(settings, rows)
-    return ScoredChunk(len(chunk), records, fingerprints)
+    return ScoredChunk(len(chunk), records)
 
 
 def score_feed(
@@ -107,25 +88,32 @@ def score_feed(
         gc.freeze()
     chunks = chunked(items, CHUNK)
     head = list(islice(chunks, 2))
-    index = None
+    linker = None
     if related and (len(head) > 1 or sum(isinstance(i, Article) for i in chain(*head)) > 1):
-        from pipeline.related import RelatedIndex
+        from pipeline.related import BatchLinker  # loads wordfreq: only for two articles
 
-        index = RelatedIndex()  # loads wordfreq here, before the workers fork
-    settings = None if index is None else index.settings
+        linker = BatchLinker()  # here, before the workers fork
+    links: dict[int, list[Related]] = {}
 
-    def calls() -> Iterator[tuple[str, bool, RelatedSettings | None, int, int, Items]]:
+    def calls() -> Iterator[tuple[str, bool, int, int, Items]]:
         start = 0
         for chunk in chain(head, chunks):
-            yield model_key, lines, settings, start, skip, chunk
+            if linker is not None:
+                rows = [
+                    (start + i, a.id, a.text) for i, a in enumerate(chunk) if isinstance(a, Article)
+                ]
+                linker.add(rows)
+            yield model_key, lines, start, skip, chunk
             start += len(chunk)
+        if linker is not None:  # all read: linked while the workers score the last chunks
+            links.update(linker.links())
 
     results = map_ordered(score_chunk, calls(), jobs)
     if advance is not None:
         results = _advancing(results, advance)
-    if index is None:
+    if linker is None:
         return (record for result in results for record in result.records)
-    return _linked(results, index, skip, lines, jobs)
+    return _linked(results, links, skip, lines)
 
 
 def _advancing(
@@ -137,21 +125,17 @@ def _advancing(
 
 
 def _linked(
-    results: Iterable[ScoredChunk], index: RelatedIndex, skip: int, lines: bool, jobs: int
+    results: Iterable[ScoredChunk], links: dict[int, list[Related]], skip: int, lines: bool
 ) -> Iterator[Record]:
-    """The chunks' records with their links: spooled as jsonl lines while the feed is read
-    and fingerprinted, then read back once the feed is linked."""
+    """The chunks' records with their ``links`` (by item position, filled in once the last
+    chunk was handed out): spooled as jsonl lines, then read back with them."""
     from pipeline.related import link_dicts
 
-    positions = array("Q")  # the item position of each indexed article
     errors = bytearray()  # per record: 1 for a read error's record
     with tempfile.TemporaryFile(
         "w+", encoding="utf-8", errors="surrogatepass", newline="\n"
     ) as spool:
         for result in results:
-            if result.fingerprints is not None:
-                index.add_packed(result.fingerprints)
-                positions.extend(result.fingerprints.positions)
             for record in result.records:
                 if isinstance(record, str):
                     errors.append(0)
@@ -159,8 +143,6 @@ def _linked(
                 else:
                     errors.append(record["error"] is not None)
                     spool.write(jsonl_line(record))
-        links = {positions[i]: found for i, found in index.links_by_position(jobs).items()}
-        del index, positions  # the fingerprints are done with: free them for the writing
         spool.seek(0)
         for position, (line, error) in enumerate(zip(spool, errors, strict=True), start=skip):
             found = links.get(position)

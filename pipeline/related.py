@@ -39,14 +39,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from pipeline.article import Article, ReadError, Related
 from pipeline.config import RelatedSettings, load_settings
-from pipeline.parallel import map_ordered
 from pipeline.text import ALNUM, JOIN, STOPWORDS, char_classes, word_re, word_spans
 
 U16 = npt.NDArray[np.uint16]
@@ -55,7 +54,6 @@ Relation = Literal["duplicate", "spun_copy"]
 
 _VERIFY_CHUNK = 65_536  # candidate pairs compared per array expression (bounded memory)
 _RATIO_CHUNK = 256  # skeleton pairs aligned together (at most 1M token matches at cap 64)
-_RATIO_TASK = 16 * _RATIO_CHUNK  # skeleton pairs per task under --jobs (~0.05 s of work)
 _MINHASH_BLOCK = 8_192  # shingles per permutation matrix (2 MB at 64 permutations)
 
 _SHINGLE_MUL = np.uint64(0x100000001B3)  # FNV-64 prime: folds token and character hashes
@@ -556,11 +554,9 @@ class RelatedIndex:
         self._skeleton_ends.extend((chunk.ends + len(self._skeletons)).tolist())
         self._skeletons.frombytes(chunk.skeletons.tobytes())
 
-    def links_by_position(self, jobs: int = 1) -> dict[int, list[Related]]:
+    def links_by_position(self) -> dict[int, list[Related]]:
         """Every article with at least one link, by position; links both ways, most similar
-        first, at most ``related.max_links`` each. The skeleton alignments of the candidate
-        spun copies (most of linking's time on a feed full of copies) run in ``jobs``
-        processes."""
+        first, at most ``related.max_links`` each."""
         s = self.settings
         n = len(self.ids)
         if n < 2:
@@ -573,76 +569,48 @@ class RelatedIndex:
             _candidates(skel, flags & 2 > 0, s.skeleton_band_rows, s.max_bucket),
         )
         pairs = np.stack((keys >> np.int64(32), keys & np.int64(0xFFFFFFFF)))
-        chunks = range(0, pairs.shape[1], _VERIFY_CHUNK)
-        checked = [
-            self._check(
-                pairs[0, lo : lo + _VERIFY_CHUNK],
-                pairs[1, lo : lo + _VERIFY_CHUNK],
-                text,
-                skel,
-                flags,
-            )
-            for lo in chunks
-        ]
-        ratios = iter(self._spun_ratios(checked, jobs))
         links: dict[int, list[Related]] = {}
-
-        def link(i: int, j: int, relation: Relation, similarity: float) -> None:
-            links.setdefault(i, []).append(Related(self.ids[j], relation, similarity))
-            links.setdefault(j, []).append(Related(self.ids[i], relation, similarity))
-
-        for found in checked:  # each chunk's duplicates, then its spun copies, in pair order
-            for i, j, sim in zip(
-                *_where(found.duplicate, found.left, found.right, found.text_sim), strict=True
-            ):
-                link(i, j, "duplicate", sim)
-            for i, j in zip(found.spun_left.tolist(), found.spun_right.tolist(), strict=True):
-                if (ratio := next(ratios)) >= s.spun_threshold:
-                    link(i, j, "spun_copy", ratio)
-        for found_links in links.values():
-            found_links.sort(key=lambda r: (-r.similarity, r.id))
-            del found_links[s.max_links :]
+        for chunk in range(0, pairs.shape[1], _VERIFY_CHUNK):
+            left, right = pairs[:, chunk : chunk + _VERIFY_CHUNK]
+            for i, j, relation, similarity in self._verify(left, right, text, skel, flags):
+                links.setdefault(i, []).append(Related(self.ids[j], relation, similarity))
+                links.setdefault(j, []).append(Related(self.ids[i], relation, similarity))
+        for found in links.values():
+            found.sort(key=lambda r: (-r.similarity, r.id))
+            del found[s.max_links :]
         return links
 
-    def _check(
+    def _verify(
         self,
         left: npt.NDArray[np.int64],
         right: npt.NDArray[np.int64],
         text: U16,
         skel: U16,
         flags: npt.NDArray[np.uint8],
-    ) -> _Checked:
-        """Candidate pairs by their signatures: the duplicates, and the pairs whose
-        skeletons are to be aligned to tell a spun copy."""
+    ) -> Iterator[tuple[int, int, Relation, float]]:
+        """The candidate pairs that are copies, with their relation and similarity."""
         s = self.settings
         text_sim = (text[left] == text[right]).mean(axis=1)
         skel_sim = (skel[left] == skel[right]).mean(axis=1)
         duplicate = text_sim >= s.duplicate_threshold
+        for i, j, sim in zip(*_where(duplicate, left, right, text_sim), strict=True):
+            yield i, j, "duplicate", sim
         spun = (
             ~duplicate
             & ((flags[left] & flags[right] & 2) > 0)
             & (skel_sim >= s.skeleton_min_jaccard)
             & (1.0 - skel_sim <= s.max_change_ratio * (1.0 - text_sim))
         )
-        return _Checked(left, right, text_sim, duplicate, left[spun], right[spun])
-
-    def _spun_ratios(self, checked: list[_Checked], jobs: int) -> Iterator[float]:
-        """The skeleton ratio of every spun candidate of ``checked``, in order; each task
-        carries the skeletons of its own pairs only."""
-        none = np.zeros(0, dtype=np.int64)  # no candidates at all: no chunk
-        left = np.concatenate([none, *(found.spun_left for found in checked)])
-        right = np.concatenate([none, *(found.spun_right for found in checked)])
+        spun_left, spun_right = left[spun], right[spun]
         flat = np.frombuffer(self._skeletons, dtype=np.uint16)
         ends = np.frombuffer(self._skeleton_ends, dtype=np.uint64).astype(np.intp)
         starts = np.concatenate(([0], ends[:-1]))
-        tasks = (
-            _task_skeletons(
-                flat, starts, ends, left[lo : lo + _RATIO_TASK], right[lo : lo + _RATIO_TASK]
-            )
-            for lo in range(0, len(left), _RATIO_TASK)
-        )
-        jobs = jobs if len(left) > _RATIO_TASK else 1  # one task: no workers to start
-        return (ratio for ratios in map_ordered(_task_ratios, tasks, jobs) for ratio in ratios)
+        for lo in range(0, len(spun_left), _RATIO_CHUNK):
+            i, j = spun_left[lo : lo + _RATIO_CHUNK], spun_right[lo : lo + _RATIO_CHUNK]
+            ratios = skeleton_ratios(flat, starts[i], ends[i], starts[j], ends[j])
+            for a, b, ratio in zip(i.tolist(), j.tolist(), ratios, strict=True):
+                if ratio >= s.spun_threshold:
+                    yield a, b, "spun_copy", ratio
 
     def links(self) -> dict[str, list[Related]]:
         """Links keyed by article id (articles sharing an id share one list)."""
@@ -650,53 +618,6 @@ class RelatedIndex:
         for position, found in sorted(self.links_by_position().items()):
             by_id.setdefault(self.ids[position], []).extend(found)
         return by_id
-
-
-class _Checked(NamedTuple):
-    """One chunk of candidate pairs after the signature check (see ``_check``)."""
-
-    left: npt.NDArray[np.int64]
-    right: npt.NDArray[np.int64]
-    text_sim: npt.NDArray[np.float64]
-    duplicate: npt.NDArray[np.bool_]
-    spun_left: npt.NDArray[np.int64]
-    spun_right: npt.NDArray[np.int64]
-
-
-def _task_skeletons(
-    flat: U16,
-    starts: npt.NDArray[np.intp],
-    ends: npt.NDArray[np.intp],
-    left: npt.NDArray[np.int64],
-    right: npt.NDArray[np.int64],
-) -> tuple[
-    U16, npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]
-]:
-    """The skeletons of pairs ``(left[p], right[p])`` laid end to end in a flat array of
-    their own, with where each pair's two sequences start and end in it (the arguments of
-    :func:`skeleton_ratios`)."""
-    rows = np.concatenate((left, right))
-    lengths = ends[rows] - starts[rows]
-    run, at = _ranges(lengths)
-    own_ends = np.cumsum(lengths)
-    own_starts = own_ends - lengths
-    n = len(left)
-    return flat[starts[rows][run] + at], own_starts[:n], own_ends[:n], own_starts[n:], own_ends[n:]
-
-
-def _task_ratios(
-    flat: U16,
-    a_starts: npt.NDArray[np.intp],
-    a_ends: npt.NDArray[np.intp],
-    b_starts: npt.NDArray[np.intp],
-    b_ends: npt.NDArray[np.intp],
-) -> list[float]:
-    """:func:`skeleton_ratios` of a task's pairs, ``_RATIO_CHUNK`` pairs at a time."""
-    ratios: list[float] = []
-    for lo in range(0, len(a_starts), _RATIO_CHUNK):
-        part = slice(lo, lo + _RATIO_CHUNK)
-        ratios += skeleton_ratios(flat, a_starts[part], a_ends[part], b_starts[part], b_ends[part])
-    return ratios
 
 
 def _where(
@@ -910,27 +831,41 @@ def _ordered(a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.NDArray[np
 FINGERPRINT_BATCH = 256  # articles fingerprinted together (bounded memory, ~20 MB of shingles)
 
 
+class BatchLinker:
+    """A batch's articles fingerprinted a chunk at a time as they are read, by their item
+    positions (read errors count as positions), then its links by item position."""
+
+    def __init__(self, settings: RelatedSettings | None = None) -> None:
+        self.index = RelatedIndex(settings)  # loads wordfreq's words
+        self.positions = array("Q")  # the item position of each indexed article
+
+    def add(self, rows: list[tuple[int, str, str]]) -> None:
+        """Fingerprint ``(position, id, text)`` rows of articles, in input order."""
+        chunk = fingerprint_rows(self.index.settings, rows)
+        self.index.add_packed(chunk)
+        self.positions.extend(chunk.positions)
+
+    def links(self) -> dict[int, list[Related]]:
+        """The links of everything added, by item position."""
+        found = self.index.links_by_position()
+        return {self.positions[i]: links for i, links in found.items()}
+
+
 def batch_links(
     items: Iterable[Article | ReadError], settings: RelatedSettings | None = None
 ) -> dict[int, list[Related]]:
     """The links of a whole batch, keyed by item position (read errors count as positions
-    but have no links). ``unspun score`` does the same in its one pass (``pipeline.feed``),
-    its fingerprints made where the articles are scored.
+    but have no links).
 
     The index (and wordfreq, which it loads) is only set up once a second article shows up:
     a single article has nothing to be a copy of."""
     articles = [(p, item) for p, item in enumerate(items) if isinstance(item, Article)]
     if len(articles) < 2:
         return {}
-    settings = settings or load_settings().related
-    index = RelatedIndex(settings)
-    positions = array("Q")
+    linker = BatchLinker(settings)
     for start in range(0, len(articles), FINGERPRINT_BATCH):
-        rows = [(p, a.id, a.text) for p, a in articles[start : start + FINGERPRINT_BATCH]]
-        chunk = fingerprint_rows(settings, rows)
-        index.add_packed(chunk)
-        positions.extend(chunk.positions)
-    return {positions[i]: found for i, found in index.links_by_position().items()}
+        linker.add([(p, a.id, a.text) for p, a in articles[start : start + FINGERPRINT_BATCH]])
+    return linker.links()
 
 
 @lru_cache(maxsize=2)

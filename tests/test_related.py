@@ -101,9 +101,10 @@ def links(batch: Batch) -> dict[str, dict[str, str]]:
 def test_one_pass_scoring_links_as_batch_links_does(
     batch: Batch, links: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``unspun score`` fingerprints each chunk where it is scored (in worker processes
-    under ``--jobs 2``; small chunks here, so there are several), with a read error among
-    the items: every record gets the links ``batch_links`` gives its position."""
+    """``unspun score`` fingerprints each chunk as it hands it out and links the feed once
+    it is read, while the last chunks are scored (in worker processes under ``--jobs 2``;
+    small chunks here, so there are several), with a read error among the items: every
+    record gets the links ``batch_links`` gives its position."""
     monkeypatch.setattr(feed, "CHUNK", 97)
     items: list[Article | ReadError] = [Article(i, t) for i, t in batch.texts.items()]
     items.insert(5, ReadError("broken.jsonl:3", "broken.jsonl", "invalid_json", "bad line"))
@@ -122,21 +123,6 @@ def test_one_pass_scoring_links_as_batch_links_does(
                 assert record["error"]["type"] == "invalid_json"
                 continue
             assert record["related"] == link_dicts(serial.get(position, [])), position
-
-
-def test_skeleton_alignments_in_worker_tasks_link_the_same(
-    batch: Batch, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Under ``--jobs`` the spun candidates' skeletons are aligned in worker tasks, each
-    carrying its own pairs' skeletons (tasks of 7 pairs here, so there are many): the same
-    links, in the same order."""
-    index = RelatedIndex()
-    for ident, text in batch.texts.items():
-        index.add(ident, text)
-    serial = index.links_by_position()
-    monkeypatch.setattr(related, "_RATIO_TASK", 7)
-    assert index.links_by_position(jobs=2) == serial
-    assert sum(r.relation == "spun_copy" for found in serial.values() for r in found) > 14
 
 
 def test_links_are_symmetric_and_stay_within_a_family(
@@ -223,7 +209,7 @@ def test_unrelated_articles_have_no_candidates_and_no_links(seeds: dict[str, str
     index = RelatedIndex()
     for ident, text in seeds.items():
         index.add(ident, text)
-    assert index.links_by_position() == {} and index.links_by_position(jobs=2) == {}
+    assert index.links_by_position() == {}
 
 
 def test_short_or_empty_texts_are_not_linked() -> None:
