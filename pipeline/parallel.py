@@ -1,7 +1,7 @@
 """Ordered, lazy fan-out of a stream of tasks over worker processes (``--jobs``).
 
 The workers are forked from this process where the platform can fork (Linux), so what this
-process loaded before the first task (the model, wordfreq's words) is theirs, shared
+process loaded before the first task (the model) is theirs, shared
 copy-on-write: a worker imports and unpickles nothing. joblib's loky workers are fresh
 interpreters that each import the package and load the model (~1 s of CPU each, a fifth of
 scoring a 5,000-article feed on two cores), and its forking backend cannot stream results,

@@ -15,7 +15,7 @@ import pytest
 from datasketch import MinHash
 from typer.testing import CliRunner
 
-from pipeline import cli, feed, related
+from pipeline import cli, feed
 from pipeline.article import Article, ReadError
 from pipeline.artifacts import DEFAULT_MODEL
 from pipeline.cli import app
