@@ -277,9 +277,7 @@ def test_score_links_an_original_and_its_spun_copy(
     assert by_id["c_other.txt"]["related"] == []
 
 
-def test_stdin_and_resume_keep_links(
-    tmp_path: Path, pair: tuple[str, str, str]
-) -> None:
+def test_stdin_and_resume_keep_links(tmp_path: Path, pair: tuple[str, str, str]) -> None:
     original, spun, _ = pair
     feed = "\n".join(
         [json.dumps({"id": "orig", "text": original}), "{oops", json.dumps({"text": spun})]
