@@ -90,9 +90,9 @@ def score_feed(
     head = list(islice(chunks, 2))
     linker = None
     if related and (len(head) > 1 or sum(isinstance(i, Article) for i in chain(*head)) > 1):
-        from pipeline.related import BatchLinker  # loads wordfreq: only for two articles
+        from pipeline.related import BatchLinker
 
-        linker = BatchLinker()  # here, before the workers fork
+        linker = BatchLinker()  # loads wordfreq's words: only for a feed of two articles
     links: dict[int, list[Related]] = {}
 
     def calls() -> Iterator[tuple[str, bool, int, int, Items]]:
