@@ -46,6 +46,7 @@ import numpy.typing as npt
 
 from pipeline.article import Article, ReadError, Related
 from pipeline.config import RelatedSettings, load_settings
+from pipeline.parallel import chunked
 from pipeline.text import ALNUM, JOIN, STOPWORDS, char_classes, word_re, word_spans
 
 U16 = npt.NDArray[np.uint16]
@@ -859,12 +860,14 @@ def batch_links(
 
     The index (and wordfreq, which it loads) is only set up once a second article shows up:
     a single article has nothing to be a copy of."""
-    articles = [(p, item) for p, item in enumerate(items) if isinstance(item, Article)]
-    if len(articles) < 2:
+    articles = ((p, item) for p, item in enumerate(items) if isinstance(item, Article))
+    chunks = chunked(articles, FINGERPRINT_BATCH)  # read as fingerprinted: memory stays flat
+    first = next(chunks, [])
+    if len(first) < 2:  # (a chunk shorter than a batch is the last one)
         return {}
     linker = BatchLinker(settings)
-    for start in range(0, len(articles), FINGERPRINT_BATCH):
-        linker.add([(p, a.id, a.text) for p, a in articles[start : start + FINGERPRINT_BATCH]])
+    for chunk in chain([first], chunks):
+        linker.add([(p, a.id, a.text) for p, a in chunk])
     return linker.links()
 
 
@@ -926,9 +929,8 @@ class PackedFingerprints:
 def fingerprint_rows(
     settings: RelatedSettings, rows: list[tuple[int, str, str]]
 ) -> PackedFingerprints:
-    """The packed fingerprints of ``(position, id, text)`` rows (pickling three small arrays
-    per article from a worker cost more than making them did; the index stores them packed
-    alike)."""
+    """The packed fingerprints of ``(position, id, text)`` rows: the layout the index
+    stores them in, so a chunk is appended with a few array copies."""
     return PackedFingerprints.pack(_fingerprint_chunk(settings, rows), settings.num_perm)
 
 

@@ -155,9 +155,9 @@ def test_a_bad_model_at_jobs_2_is_one_line_before_any_output(tmp_path: Path) -> 
 
 
 def test_packed_fingerprints_index_as_the_fingerprints_do(seeds: dict[str, str]) -> None:
-    """A chunk's fingerprints travel packed (from ``--jobs`` workers) and are indexed so;
-    the index holds what it holds when given each fingerprint, and an article too short for
-    one signature or both still has none."""
+    """A chunk's fingerprints are indexed packed (and survive pickling so); the index holds
+    what it holds when given each fingerprint, and an article too short for one signature or
+    both still has none."""
     settings = load_settings().related
     texts = [*seeds.values(), "", "Too short to sign.", seeds[next(iter(seeds))][:300]]
     chunk = [(3 * i, f"id{i}", text) for i, text in enumerate(texts)]

@@ -16,7 +16,7 @@ from datasketch import MinHash
 from typer.testing import CliRunner
 
 from pipeline import cli, feed
-from pipeline.article import Article, ReadError
+from pipeline.article import Article, ReadError, Related
 from pipeline.artifacts import DEFAULT_MODEL
 from pipeline.cli import app
 from pipeline.config import RelatedSettings
@@ -210,6 +210,16 @@ def test_unrelated_articles_have_no_candidates_and_no_links(seeds: dict[str, str
     for ident, text in seeds.items():
         index.add(ident, text)
     assert index.links_by_position() == {}
+
+
+def test_a_batch_of_one_article_has_no_links(seeds: dict[str, str]) -> None:
+    text = next(iter(seeds.values()))
+    error = ReadError("broken.jsonl:1", "broken.jsonl", "json", "bad line")
+    assert batch_links([error, Article("a", text), error]) == {}
+    assert batch_links([Article("a", text), Article("b", text)]) == {
+        0: [Related("b", "duplicate", 1.0)],
+        1: [Related("a", "duplicate", 1.0)],
+    }
 
 
 def test_short_or_empty_texts_are_not_linked() -> None:
