@@ -9,7 +9,7 @@ CARD   := models/unspun.card.json
 SKLEARN_PIN := $(shell $(PYTHON) -c "import json;print('scikit-learn=='+json.load(open('$(CARD)'))['library_versions']['scikit-learn'])" 2>/dev/null)
 JOBS   ?= -1
 
-.PHONY: demo test lint corpus train evaluate bench eval-data clean-venv runtime-model
+.PHONY: demo test lint corpus train evaluate bench profile eval-data clean-venv runtime-model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ clean-venv:
 
 bench: $(VENV)/.installed-dev corpus/generated/train.jsonl
 	$(BIN)/python benchmarks/bench.py
+
+# Where the command's time goes: pyinstrument's call tree of `unspun score` on the bench feed.
+profile: $(VENV)/.installed-dev corpus/generated/train.jsonl
+	$(BIN)/python benchmarks/bench.py --profile
 
 # Recompile models/unspun.runtime.pkl.gz from models/unspun.joblib (`make train` does it too);
 # records its sha256 in the card, leaves the scikit-learn artifact and its sha256 untouched.

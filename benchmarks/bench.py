@@ -22,6 +22,10 @@ Peak RSS is that of the ``unspun score`` child process over the whole feed.
 ``--parts`` instead prints where scoring's time goes: each detector's ``detect_batch`` and
 the related-link fingerprints, CPU ms per article over the feed in batches of 256, one pass
 from this fresh process (it writes nothing to results.json).
+
+``--profile`` runs the whole ``unspun score FEED --output FILE --jobs 1`` in this process
+under pyinstrument (a sampling profiler; the ``dev`` extra) and prints its call tree, the
+calls under 2% of the time folded away: what dominates, start-up included.
 """
 
 from __future__ import annotations
@@ -62,6 +66,15 @@ def feed(n: int = FEED_ARTICLES) -> list[str]:
     if len(ordered) < n:
         raise SystemExit(f"bench: only {len(ordered)} corpus articles of 2-3 KB (make corpus)")
     return ordered[:n]
+
+
+def write_feed(texts: list[str], folder: Path) -> Path:
+    """``texts`` as the JSONL feed ``folder/feed.jsonl``, ids ``a0``, ``a1``, ..."""
+    path = folder / "feed.jsonl"
+    path.write_text(
+        "".join(json.dumps({"id": f"a{i}", "text": t}) + "\n" for i, t in enumerate(texts))
+    )
+    return path
 
 
 def cpu_rate(fn: object, texts: list[str]) -> float:
@@ -122,10 +135,7 @@ def main(n_articles: int = FEED_ARTICLES) -> None:
             walls.append(time.perf_counter() - start)
             cpus.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before)
         startup, startup_cpu = sorted(walls)[2], sorted(cpus)[2]
-        path = Path(tmp) / "feed.jsonl"
-        path.write_text(
-            "".join(json.dumps({"id": f"a{i}", "text": t}) + "\n" for i, t in enumerate(texts))
-        )
+        path = write_feed(texts, Path(tmp))
         runs: dict[int, list[float]] = {1: [], 2: []}
         for _ in range(3):  # whole command, start-up included; alternated, median of 3
             for jobs in (1, 2):
@@ -185,6 +195,28 @@ def parts(texts: list[str]) -> dict[str, float]:
     return {name: round(1000 * t / len(texts), 3) for name, t in totals.items()}
 
 
+def profile(texts: list[str]) -> str:
+    """pyinstrument's call tree of ``unspun score`` at ``--jobs 1`` over ``texts``, run in
+    this process as the console script runs it."""
+    from pyinstrument import Profiler
+
+    from pipeline import cli
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_feed(texts, Path(tmp))
+        argv = ["unspun", "score", str(path), "--quiet", "--output", str(Path(tmp) / "out")]
+        profiler = Profiler(interval=0.0005)
+        saved, sys.argv = sys.argv, argv
+        try:
+            with profiler:
+                cli.app(standalone_mode=False)
+        finally:
+            sys.argv = saved
+    return profiler.output_text(
+        color=False, unicode=True, show_all=False, processor_options={"filter_threshold": 0.02}
+    )
+
+
 def write(result: dict[str, float]) -> None:
     """Merge into results.json (a long memory run adds its key beside the others)."""
     merged = json.loads(OUT.read_text()) if OUT.exists() else {}
@@ -203,6 +235,9 @@ if __name__ == "__main__":
     )
     parser.add_argument("--parts", action="store_true", help="CPU ms per article of each part")
     parser.add_argument(
+        "--profile", action="store_true", help="pyinstrument's call tree of the whole command"
+    )
+    parser.add_argument(
         "--articles",
         type=int,
         default=FEED_ARTICLES,
@@ -212,6 +247,8 @@ if __name__ == "__main__":
     if args.parts:
         for name, ms in parts(feed(args.articles)).items():
             print(f"{name:<32} {ms} ms")
+    elif args.profile:
+        print(profile(feed(args.articles)))
     elif args.memory_articles:
         n = args.memory_articles
         write({f"peak_rss_mb_feed_of_{n}": round(peak_rss_mb(n), 1)})
