@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import subprocess
@@ -14,7 +15,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from pipeline.cli import GC_THRESHOLD, app
 from pipeline.training.sources import shared_dir
 
 from .conftest import SEEDS, seed_path
@@ -153,3 +154,19 @@ def test_console_script_runs_as_installed() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["id"] == str(seed_path("003"))
+
+
+def test_a_loaded_model_is_kept_out_of_the_collectors_walks() -> None:
+    """Once the model is loaded, what lives as long as the command is frozen and young
+    objects are collected every ``GC_THRESHOLD`` allocations (what scoring makes has hardly
+    a cycle); the records do not change."""
+    gc.unfreeze()
+    gc.set_threshold(700, 10, 10)
+    try:
+        code, out, _ = run("score", str(seed_path("004")), "--format", "jsonl")
+        assert code == 0 and json.loads(out)["verdict"] == "unreliable"
+        assert gc.get_threshold() == (GC_THRESHOLD, 10, 10)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(700, 10, 10)
