@@ -640,34 +640,21 @@ class OfftopicDetector(Detector):
             strict=True,
         ):
             weighted[1, w_at : w_at + n * p_len].reshape(n, p_len)[:] = total_w[t_at : t_at + p_len]
-        weighted[0][own_at] = own_w
-        weighted[1][own_at] = tf.take(own_total - own_n) * own_idf
+        rest_w = tf.take(own_total - own_n) * own_idf
+        weighted[1][own_at] = rest_w
         lead_w = tf.take(leads) * idf
-        # Unit rows: the norms of both planes' rows, the rest rows divided whole, the own
-        # rows at their own words only (0.0 elsewhere).
-        norms = np.sqrt(
-            np.add.reduceat(
-                (weighted * weighted).reshape(-1), np.concatenate([starts, starts + s_size])
-            )
-        )
-        scale = np.maximum(norms, 1e-12)
-        rest_unit = np.repeat(scale[n_rows:], p_row)
-        np.divide(weighted[1], rest_unit, out=rest_unit)
-        own_unit = own_w / scale.take(own_row_of)
+        # Unit rows: the norms of both planes' rows (an own row's squares laid down in its
+        # plane of zeros first, then its weights), the own and rest rows at their own words
+        # only (the rest rows divided whole where a heading needs them).
+        own_plane = weighted[0]
+        own_plane[own_at] = own_w * own_w
+        own_scale = np.maximum(np.sqrt(np.add.reduceat(own_plane, starts)), 1e-12)
+        own_plane[own_at] = own_w
+        rest_scale = np.maximum(np.sqrt(np.add.reduceat(weighted[1] * weighted[1], starts)), 1e-12)
+        own_unit = own_w / own_scale.take(own_row_of)
+        rest_own_unit = rest_w / rest_scale.take(own_row_of)
         lead_unit = _unit_segments(lead_w, t_starts, p_article)
-        # Row sums of products that are 0.0 but at a row's own words (the rest of each
-        # product row is laid down as zeros, then those set): own and rest, own and lead,
-        # own weights of words found nowhere else in the article.
-        lead_of = np.where(in_article == 0, 0, t_size).take(own_row_of) + own_slot
-        products = np.zeros((3, s_size))
-        products[0][own_at] = own_unit * rest_unit.take(own_at)
-        products[1][own_at] = own_unit * lead_unit.reshape(-1).take(lead_of)
-        products[2][own_at] = np.where(own_n == own_total, own_w, 0.0)
-        sums = np.add.reduceat(
-            products.reshape(-1), np.concatenate([starts, starts + s_size, starts + 2 * s_size])
-        )
-        sim_rest, sim_lead = sums[:n_rows], sums[n_rows : 2 * n_rows]
-        novel = sums[2 * n_rows :] / np.maximum(np.add.reduceat(weighted[0], starts), 1e-9)
+        own_mass = np.maximum(np.add.reduceat(own_plane, starts), 1e-9)
 
         # Topics: per article, one projection (one BLAS call) of its matrix of own rows,
         # rest rows and the two title-plus-lead rows at its K known columns, into its block
@@ -705,6 +692,18 @@ class OfftopicDetector(Detector):
             if m & 1:
                 matrix[-1] = matrix[-2]
             np.matmul(matrix, topics.take(index_k[lo_k:hi_k], axis=0), out=projected[row : row + m])
+
+        # Row sums of products that are 0.0 but at a row's own words, each laid down in the
+        # own plane (the projections are done with it: its rows are 0.0 but at those words)
+        # in turn: own and rest, own and lead, own weights of words found nowhere else in
+        # the article.
+        lead_of = np.where(in_article == 0, 0, t_size).take(own_row_of) + own_slot
+        own_plane[own_at] = own_unit * rest_own_unit
+        sim_rest = np.add.reduceat(own_plane, starts)
+        own_plane[own_at] = own_unit * lead_unit.reshape(-1).take(lead_of)
+        sim_lead = np.add.reduceat(own_plane, starts)
+        own_plane[own_at] = np.where(own_n == own_total, own_w, 0.0)
+        novel = np.add.reduceat(own_plane, starts) / own_mass
         n_of_row = n_cands.take(group)
         own_row = matrix_at.take(group) + in_article
         lead_pick = (
@@ -774,7 +773,8 @@ class OfftopicDetector(Detector):
                 head_p.tolist(),
                 strict=True,
             ):
-                sim = float(np.dot(head_unit[h + 1 : h + p_len], rest_unit[s + 1 : s + p_len]))
+                rest_unit = weighted[1, s + 1 : s + p_len] / rest_scale[r]
+                sim = float(np.dot(head_unit[h + 1 : h + p_len], rest_unit))
                 heading_novelty[r] = math.log(sim + _SIM_SMOOTH) / smooth
 
         # Names: the share of each paragraph's capitalised mid-sentence words absent elsewhere.
@@ -812,7 +812,7 @@ class OfftopicDetector(Detector):
         )
         logits = np.empty(n_rows)
         for row, n in zip(row_first.tolist(), n_cands_of, strict=True):
-            logits[row : row + n] = features[row : row + n] @ self.coef_
+            np.matmul(features[row : row + n], self.coef_, out=logits[row : row + n])
         scores = 1.0 / (1.0 + np.exp(-(logits + self.intercept_)))
         # Mean similarity per article: row sums with a leading zero, as np.mean sums.
         padded = np.zeros(n_rows + n_judged)
