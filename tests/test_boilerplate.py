@@ -46,9 +46,11 @@ from pipeline.detectors.boilerplate import (
     _lines_raw,
     _np_sum,
     _pages,
+    _stacks,
     comment_thread_lines,
     line_cues,
     page_features,
+    stack_features,
 )
 from pipeline.model import ReliabilityModel
 from pipeline.text import STOPWORDS, Document, DocumentBatch, words
@@ -892,12 +894,14 @@ def test_token_table_relearns_after_forgetting(monkeypatch: pytest.MonkeyPatch) 
 def test_stacked_pages_equal_each_page_alone(
     seeds: dict[str, str], bbc: list[SourceArticle]
 ) -> None:
-    """Pages analysed together give each page's own feature matrix, cues, byline flags and
-    character counts."""
+    """Pages analysed together give each page's own feature matrix, cues, byline flags,
+    character counts and second-stage features (the build stacks its training pages)."""
     pages = [[ln.text for ln in Document(t).content_lines] for t in [*seeds.values()]]
     pages += [[ln.text for ln in Document(a.text).content_lines] for a in bbc[:60]]
     pages += [[], ["One line only"], EDGE_LINES]
     stacked = _pages(pages)
+    p1 = np.random.default_rng(3).random(len(stacked.x))
+    stacks = _stacks(p1, stacked.chars, stacked.bounds)
     for k, page in enumerate(pages):
         a, b = stacked.bounds[k], stacked.bounds[k + 1]
         alone = _pages([page])
@@ -905,6 +909,7 @@ def test_stacked_pages_equal_each_page_alone(
         assert [stacked.cues[i] for i in range(a, b)] == alone.cues.all()
         assert stacked.meta[a:b].tolist() == alone.meta.tolist()
         assert stacked.chars[a:b].tobytes() == alone.chars.tobytes()
+        assert stacks[a:b].tobytes() == stack_features(p1[a:b], alone.x).tobytes()
 
 
 @pytest.fixture(scope="module")

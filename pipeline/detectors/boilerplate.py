@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, count, pairwise, repeat
@@ -529,6 +530,15 @@ _RIGHT_LENGTHS = sorted({len(w) for w in _PAIR_RIGHT})
 _LEFT_TAILS = frozenset(w[-2:] for w in _PAIR_LEFT)
 _RIGHT_HEADS = frozenset(w[:2] for w in _PAIR_RIGHT)  # ("a" itself: any token "a...")
 _LEFT_WORDS, _RIGHT_WORDS = tuple(_PAIR_LEFT), tuple(_PAIR_RIGHT)
+# The left words by their last two characters; the right words by their first two (those
+# of one character, "a", also under each two that start with it).
+_LEFTS_BY_TAIL = {t: tuple(w for w in _LEFT_WORDS if w.endswith(t)) for t in _LEFT_TAILS}
+_RIGHT_ONE = tuple(w for w in _RIGHT_WORDS if len(w) == 1)
+_RIGHTS_BY_HEAD = {
+    h: tuple(w for w in _RIGHT_WORDS if w.startswith(h) or h.startswith(w))
+    for h in _RIGHT_HEADS
+    if len(h) == 2
+}
 assert min(_LEFT_LENGTHS) >= 2
 
 
@@ -730,28 +740,46 @@ class _TokenTable:
         url = [_holding(blob, hint, starts) for hint in ("http", "www")]
         url += [_holding(blob, "\n" + hint, starts, 1) for hint in _URL_STARTS]
         marks[np.concatenate(url)] |= _M_URL
-        self.marks[first:size] = marks
-        for j in np.union1d(_holding(blob, "-", starts), _holding(blob, "'", starts)).tolist():
-            self.marks[first + j] |= _marks(new[j]) & _M_MONTH
+        # A month word between a token's "-" / "'" (_marks: no token with them is one).
+        month = [
+            j
+            for j in np.union1d(_holding(blob, "-", starts), _holding(blob, "'", starts)).tolist()
+            if not _MONTH_WORDS.isdisjoint(new[j].replace("'", "-").split("-"))
+        ]
+        marks[month] |= _M_MONTH
         # The pairs: tokens ending with two characters that end a left word (starting with
-        # one or two that start a right word), by their code points.
+        # one or two that start a right word), by their code points, then with the words
+        # that end (start) so.
         codes = np.frombuffer(blob.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         codes = codes.astype(np.int64)
         ends = starts + lengths
         two = lengths >= 2
         tail = codes[ends - 2] << 32 | codes[ends - 1]
         head = codes[starts] << 32 | codes[starts + 1]
-        self.ends[first:size] = 0
-        self.begins[first:size] = 0
-        for j in np.flatnonzero(two & np.isin(tail, _LEFT_TAIL_KEYS)).tolist():
-            if new[j].endswith(_LEFT_WORDS):
-                self.ends[first + j] = _pair_bits(new[j], right=False)
-                self.marks[first + j] |= _M_ENDS
+        lefts = [
+            j
+            for j in np.flatnonzero(two & np.isin(tail, _LEFT_TAIL_KEYS)).tolist()
+            if new[j].endswith(_LEFTS_BY_TAIL[new[j][-2:]])
+        ]
         maybe = (two & np.isin(head, _RIGHT_HEAD_KEYS)) | np.isin(codes[starts], _RIGHT_HEAD_KEYS)
-        for j in np.flatnonzero(maybe).tolist():
-            if new[j].startswith(_RIGHT_WORDS):
-                self.begins[first + j] = _pair_bits(new[j], right=True)
-                self.marks[first + j] |= _M_BEGINS
+        rights = [
+            j
+            for j in np.flatnonzero(maybe).tolist()
+            if new[j].startswith(_RIGHTS_BY_HEAD.get(new[j][:2], _RIGHT_ONE))
+        ]
+        pair_rows = np.zeros((n, 2), dtype=np.uint64)
+        pair_rows[lefts] = np.array(
+            [_pair_bits(new[j], right=False) for j in lefts], dtype=np.uint64
+        ).reshape(-1, 2)
+        self.ends[first:size] = pair_rows
+        pair_rows[:] = 0
+        pair_rows[rights] = np.array(
+            [_pair_bits(new[j], right=True) for j in rights], dtype=np.uint64
+        ).reshape(-1, 2)
+        self.begins[first:size] = pair_rows
+        marks[lefts] |= _M_ENDS
+        marks[rights] |= _M_BEGINS
+        self.marks[first:size] = marks
 
 
 def _keys(strings: frozenset[str]) -> NDArray[np.int64]:
@@ -837,6 +865,11 @@ def _char_tables(points: NDArray[np.uint32]) -> tuple[NDArray[np.uint64], NDArra
     counted[where] = np.array([c for c, _ in facts], dtype=np.uint64)[inverse]
     klass[where] = np.array([k for _, k in facts], dtype=np.uint8)[inverse]
     return counted, klass
+
+
+def _byte(shift: int) -> int:
+    """Where the 8-bit field at ``shift`` of a uint64 lies among its bytes."""
+    return shift // 8 if sys.byteorder == "little" else 7 - shift // 8
 
 
 def _field(packed: NDArray[np.uint64], shift: int) -> NDArray[np.intp]:
@@ -1008,14 +1041,12 @@ def _lines_raw(
     # Characters of the heads, in their own case.
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     counted, klass = _char_tables(points)
+    fields = counted.view(np.uint8).reshape(-1, 8)  # each 8-bit field a byte column
     space = (klass & _IS_SPACE) > 0
     word_start = ~space
     word_start[1:] &= space[:-1]  # (position 0 is the first line break)
-    is_upper = ((counted >> np.uint64(_C_UPPER)) & np.uint64(1)) > 0
-    counted = counted | (
-        word_start.astype(np.uint64) << np.uint64(_C_WORD)
-        | (word_start & is_upper).astype(np.uint64) << np.uint64(_C_CAP)
-    )
+    fields[:, _byte(_C_WORD)] = word_start
+    np.bitwise_and(word_start, fields[:, _byte(_C_UPPER)], out=fields[:, _byte(_C_CAP)])
     per_char = np.add.reduceat(counted, starts)
     letters = _field(per_char, _C_ALPHA)
     uppers = _field(per_char, _C_UPPER)
@@ -1023,7 +1054,7 @@ def _lines_raw(
     n_raw_words = _field(per_char, _C_WORD)
     caps = _field(per_char, _C_CAP)
     symbols = n_head - letters - digits - _field(per_char, _C_BLANK)
-    alpha_at = np.flatnonzero(((counted >> np.uint64(_C_ALPHA)) & np.uint64(1)) > 0)
+    alpha_at = np.flatnonzero(fields[:, _byte(_C_ALPHA)].view(np.bool_))  # (0 or 1)
     alpha_at = np.append(alpha_at, len(points))  # (a sentinel: no letter)
     first_alpha = alpha_at[np.searchsorted(alpha_at, starts)]
     klass = np.append(klass, 0)
@@ -1036,7 +1067,8 @@ def _lines_raw(
         head_at = scan.offsets[:-1].astype(np.intp)
     else:
         scan, head_at = source
-    odd = np.flatnonzero(klass & (_WIDE_CASED | _RE_FOLDS))
+    # (np.flatnonzero of bools: many times faster than of other integers)
+    odd = np.flatnonzero((klass & (_WIDE_CASED | _RE_FOLDS)) != 0)
     wide = odd[(klass[odd] & _WIDE_CASED) > 0]
     slow = sorted(set(_owners(starts, wide).tolist()))
     folds = odd[(klass[odd] & _RE_FOLDS) > 0]
@@ -1052,7 +1084,7 @@ def _lines_raw(
     # Lines where a cue phrase may be: their cues are found one line at a time. (Tokens that
     # end no left word or start no right word of a pair are told by their marks.)
     row_marks = table.marks.take(rows)
-    maybe = np.flatnonzero(row_marks[:-1] & (row_marks[1:] >> 1) & _M_ENDS)
+    maybe = np.flatnonzero((row_marks[:-1] & (row_marks[1:] >> 1) & _M_ENDS) != 0)
     pair = (table.ends[rows[maybe]] & table.begins[rows[maybe + 1]]).any(axis=1)
     phrase_lines = set(_owners(breaks, maybe[pair]).tolist())
 
@@ -1079,15 +1111,15 @@ def _lines_raw(
     marks = np.bitwise_or.reduceat(row_marks, breaks)
     url_lines = [
         k
-        for k in np.flatnonzero(marks & _M_URL).tolist()
+        for k in np.flatnonzero((marks & _M_URL) != 0).tolist()
         if any(map(heads[k].__contains__, _URL_HINTS))
     ]
     lower_i = [
         k
-        for k in np.flatnonzero(marks & _M_I).tolist()
+        for k in np.flatnonzero((marks & _M_I) != 0).tolist()
         if " i " in heads[k] or heads[k].startswith("i ")
     ]
-    marked_at = np.flatnonzero(klass[: len(points) - 1] & (_MARK_START | _IS_SEP))
+    marked_at = np.flatnonzero((klass[: len(points) - 1] & (_MARK_START | _IS_SEP)) != 0)
     mark_at = marked_at[(klass[marked_at] & _MARK_START) > 0]
     sep_at = marked_at[(klass[marked_at] & _IS_SEP) > 0]
     pair_keys = points[mark_at].astype(np.int64) << 32 | points[mark_at + 1]
@@ -1098,7 +1130,7 @@ def _lines_raw(
         if INFORMAL_MARK_RE.search(heads[k])
     ]
     phrase_lines.update(_holding(joined, "©", starts).tolist())
-    phrase_lines.update(np.flatnonzero(kind_bits & 128).tolist())
+    phrase_lines.update(np.flatnonzero((kind_bits & 128) != 0).tolist())
     colon_cue = ((kind_bits & 64) > 0) & (_field(per_char, _C_COLON) > 0)
     phrase_lines.update(np.flatnonzero(colon_cue).tolist())
 
@@ -1770,8 +1802,12 @@ class BoilerplateDetector(Detector):
         data). Stage-2 inputs use out-of-fold stage-1 scores (folds grouped by page)."""
         from sklearn.model_selection import GroupKFold  # build time only
 
-        mats = [page_features(p)[0] for p in table.pages]
-        x = np.vstack(mats)
+        # The pages' features a batch of pages at a time (each page's own, see _pages).
+        batches = [
+            _pages(table.pages[i : i + _BUILD_BATCH])
+            for i in range(0, len(table.pages), _BUILD_BATCH)
+        ]
+        x = np.vstack([b.x for b in batches])
         y = np.concatenate([np.asarray(lab, dtype=np.int64) for lab in table.labels])
         page_of = np.concatenate([np.full(len(lab), i) for i, lab in enumerate(table.labels)])
         page_w = table.weights or [1.0] * len(table.labels)
@@ -1789,11 +1825,9 @@ class BoilerplateDetector(Detector):
         for tr, te in folds.split(x, y, groups=page_of):
             tr = tr[keep[tr]]
             p1[te] = BinnedLogit.fit(x[tr], y[tr], sw[tr], c, nb1, seed).proba(x[te])
-        offsets = np.cumsum([0, *(len(lab) for lab in table.labels)])
-        stacks = [
-            stack_features(p1[offsets[i] : offsets[i + 1]], mats[i]) for i in range(len(mats))
-        ]
-        x2 = np.hstack([x, np.vstack(stacks)])
+        bounds = [0, *accumulate(len(p) for p in table.pages)]
+        chars = np.concatenate([b.chars for b in batches])
+        x2 = np.hstack([x, _stacks(p1, chars, bounds)])
         stage2 = BinnedLogit.fit(x2[keep], y[keep], sw[keep], c, nb, seed)
         return cls(settings, stage1, stage2)
 
@@ -1878,6 +1912,7 @@ class BoilerplateDetector(Detector):
                 ]
             )
             at = np.flatnonzero(flagged)
+            doc_texts = scan.texts
             shapes = pages.x[np.ix_(at, _REASON_COLUMNS)].tolist()
             for row, k, start, end, line, n_lines, x_row in zip(
                 at.tolist(),
@@ -1891,11 +1926,11 @@ class BoilerplateDetector(Detector):
             ):
                 # (Finding.at's checks hold: a line of the text, a probability in [0, 1].)
                 findings[k].append(
-                    Finding(
+                    Finding.unchecked(
+                        doc_texts[k],
                         "boilerplate",
                         start,
                         end,
-                        texts[row],
                         prob_list[row],
                         _reason(x_row, pages.cues[row], line, n_lines),
                     )
@@ -1938,6 +1973,7 @@ def _cue_rank(cue: tuple[str, str]) -> tuple[bool, int]:
     return cue[1] != "meta", len(cue[0])
 
 
+_BUILD_BATCH = 256  # training pages analysed together
 _LOG1P_12, _LOG1P_8 = math.log1p(12), math.log1p(8)
 # The features _reason reads, in its order.
 _REASON_COLUMNS = np.array(
