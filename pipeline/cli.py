@@ -27,7 +27,7 @@ from pipeline.io.readers import (
     input_files,
     read_inputs,
 )
-from pipeline.io.writers import RecordWriter
+from pipeline.io.writers import RecordWriter, jsonl_line
 from pipeline.runtime_model import RuntimeModel, load_runtime_model
 from pipeline.scoring import Scorer
 
@@ -478,8 +478,6 @@ def clean(
     --format text prints the one article's text (a path holding several is a usage error);
     --format jsonl writes one object per article (id, source, text, removed, replaced, error).
     """
-    import json
-
     from pipeline.clean import clean_text, findings_from_record
 
     settings = load_settings()
@@ -513,7 +511,7 @@ def clean(
                 "replaced": 0 if cleaned is None else cleaned.replaced,
                 "error": record["error"],
             }
-            out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            out.write(jsonl_line(obj))
     if n_records == 0:
         raise fail("no input: no .txt or .jsonl articles under the given paths")
     raise typer.Exit(EXIT_SOME_FAILED if n_errors else EXIT_OK)

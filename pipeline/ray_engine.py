@@ -41,13 +41,14 @@ class _ShardScorer:
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         from pipeline.io.readers import read_file
+        from pipeline.io.writers import jsonl_line
 
         counts, errors = [], []
         for path, ident, out in zip(batch["path"], batch["ident"], batch["out"], strict=True):
             n, messages = 0, []
             with Path(out).open("w", encoding="utf-8") as handle:
                 for record in self.scorer.records(read_file(Path(path), ident, self.max_chars)):
-                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    handle.write(jsonl_line(record))
                     n += 1
                     if record["error"] is not None:
                         messages.append(record["error"]["message"])

@@ -134,12 +134,12 @@ def test_stdin_csv_and_no_related_at_jobs_2(feed: Path, serial: str) -> None:
     text = feed.read_text(encoding="utf-8")
     stdin1 = run("score", "-", "--quiet", stdin=text)[1]
     assert run("score", "-", "--jobs", "2", "--quiet", stdin=text)[1] == stdin1
-    assert stdin1.count("\n") == 22 and '"related": [{' in stdin1
+    assert stdin1.count("\n") == 22 and '"related":[{' in stdin1
     csv1 = run("score", str(feed), "--format", "csv", "--quiet")[1]
     assert run("score", str(feed), "--format", "csv", "--jobs", "2", "--quiet")[1] == csv1
     bare1 = run("score", str(feed), "--no-related", "--quiet")[1]
     bare2 = run("score", str(feed), "--no-related", "--jobs", "2", "--quiet")[1]
-    assert bare2 == bare1 and '"related": [{' not in bare2
+    assert bare2 == bare1 and '"related":[{' not in bare2
 
 
 def test_a_bad_model_at_jobs_2_is_one_line_before_any_output(tmp_path: Path) -> None:

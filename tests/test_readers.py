@@ -76,6 +76,31 @@ def test_jsonl_lines_with_and_without_ids_and_bad_lines_in_between(tmp_path: Pat
     assert isinstance(bad, ReadError) and "malformed JSON" in bad.message
 
 
+def test_json_lines_are_read_as_the_standard_library_reads_them(tmp_path: Path) -> None:
+    """orjson reads the lines; what it refuses and the standard library reads (a lone
+    surrogate escape, NaN, an int past 64 bits) is read as before, and a malformed line
+    gets the standard library's message."""
+    feed = tmp_path / "feed.jsonl"
+    lines = [
+        '{"id": "s", "text": "Caf\\ud800 text."}',
+        '{"id": "n", "text": "Not a number.", "score": NaN}',
+        '{"id": 123456789012345678901234567890, "text": "Huge id."}',
+        '{"id": "c", "text": "Ca\u0301f\u00e9 \u2028 line."}',
+        '{"id": "t", "text": "Trailing comma.",}',
+    ]
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items = read([str(feed)])
+    expected = [json.loads(line) for line in lines[:4]]
+    assert [(i.id, i.text) for i in items[:4] if isinstance(i, Article)] == [
+        (str(obj["id"]), obj["text"]) for obj in expected
+    ]
+    bad = items[4]
+    assert isinstance(bad, ReadError) and bad.type == "json"
+    with pytest.raises(json.JSONDecodeError) as std:
+        json.loads(lines[4])
+    assert bad.message == f"{feed}:5: malformed JSON ({std.value.msg})"
+
+
 def test_stdin_is_jsonl() -> None:
     stdin = (json.dumps({"text": "From stdin."}) + "\n").encode()
     (item,) = read(["-"], stdin=stdin)

@@ -1,4 +1,6 @@
-"""JSONL records are exactly ``json.dumps(record, ensure_ascii=False)``, one per line."""
+"""JSONL records are compact JSON, one per line: orjson's, the same text as
+``json.dumps(record, ensure_ascii=False, separators=(",", ":"))`` for the records scoring
+makes, and the standard library's for what orjson refuses (a lone surrogate)."""
 
 from __future__ import annotations
 
@@ -29,13 +31,24 @@ def _records() -> list[dict[str, Any]]:
     return records
 
 
+def _compact(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def test_lines_are_json_dumps() -> None:
     records = _records()
     assert any(r.get("findings") for r in records)
     for record in records:
         line = jsonl_line(record)
-        assert line == json.dumps(record, ensure_ascii=False) + "\n"
+        assert line == _compact(record)
         assert json.loads(line) == json.loads(json.dumps(record))
+
+
+def test_a_float_past_four_places_reads_back_the_same() -> None:
+    """Scoring rounds its floats to four places; another float may be spelled otherwise
+    than the standard library spells it (1e-5 for 1e-05), and reads back the same."""
+    record = {"id": "tiny", "values": [1e-05, 1.5e300, -0.0, 0.1 + 0.2, 1.0]}
+    assert json.loads(jsonl_line(record)) == record
 
 
 def test_writer_streams_one_line_per_record() -> None:
@@ -46,4 +59,4 @@ def test_writer_streams_one_line_per_record() -> None:
         writer.write(record)
         assert out.getvalue().endswith(jsonl_line(record))  # written at once, not held back
     writer.close()
-    assert out.getvalue() == "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    assert out.getvalue() == "".join(map(_compact, records))

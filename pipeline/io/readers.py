@@ -21,6 +21,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
+import orjson
+
 from pipeline.article import Article, ReadError
 from pipeline.io.html import HtmlUnsupported, extract_text
 
@@ -193,6 +195,20 @@ def _read_jsonl_bytes(
             yield item
 
 
+def _json_value(line: str) -> object:
+    """A JSONL line's value as the standard library reads it, by orjson (four times
+    faster): where orjson refuses a line (a lone surrogate escape, NaN; or malformed: the
+    standard library's message) or reads an id otherwise (an int past 64 bits, as a float),
+    by the standard library."""
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+    if isinstance(value, dict) and isinstance(value.get("id"), float):
+        return json.loads(line)
+    return value
+
+
 def _jsonl_item(
     line: str, where: str, source: str | None, max_chars: int
 ) -> Article | ReadError | None:
@@ -200,7 +216,7 @@ def _jsonl_item(
     if not line.strip():
         return None
     try:
-        obj = json.loads(line)
+        obj = _json_value(line)
     except json.JSONDecodeError as exc:
         return ReadError(where, source, "json", f"{where}: malformed JSON ({exc.msg})")
     if not isinstance(obj, dict):
