@@ -44,9 +44,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.article import Article, ReadError, Related
+from pipeline.article import Related
 from pipeline.config import RelatedSettings, load_settings
-from pipeline.parallel import chunked
 from pipeline.text import ALNUM, JOIN, STOPWORDS, char_classes, word_re, word_spans
 
 U16 = npt.NDArray[np.uint16]
@@ -850,25 +849,6 @@ class BatchLinker:
         """The links of everything added, by item position."""
         found = self.index.links_by_position()
         return {self.positions[i]: links for i, links in found.items()}
-
-
-def batch_links(
-    items: Iterable[Article | ReadError], settings: RelatedSettings | None = None
-) -> dict[int, list[Related]]:
-    """The links of a whole batch, keyed by item position (read errors count as positions
-    but have no links).
-
-    The index (and wordfreq, which it loads) is only set up once a second article shows up:
-    a single article has nothing to be a copy of."""
-    articles = ((p, item) for p, item in enumerate(items) if isinstance(item, Article))
-    chunks = chunked(articles, FINGERPRINT_BATCH)  # read as fingerprinted: memory stays flat
-    first = next(chunks, [])
-    if len(first) < 2:  # (a chunk shorter than a batch is the last one)
-        return {}
-    linker = BatchLinker(settings)
-    for chunk in chain([first], chunks):
-        linker.add([(p, a.id, a.text) for p, a in chunk])
-    return linker.links()
 
 
 @lru_cache(maxsize=2)

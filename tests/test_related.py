@@ -21,14 +21,15 @@ from pipeline.artifacts import DEFAULT_MODEL
 from pipeline.cli import app
 from pipeline.config import RelatedSettings
 from pipeline.related import (
+    BatchLinker,
     Fingerprint,
     Fingerprinter,
     RelatedIndex,
-    batch_links,
     link_dicts,
     minhash_permutations,
     shingle_hashes,
 )
+from pipeline.runtime_model import load_runtime_model
 from pipeline.scoring import Scorer
 from pipeline.text import words
 from pipeline.training.sources import SourceArticle, bbc_articles, shared_dir
@@ -96,6 +97,17 @@ def links(batch: Batch) -> dict[str, dict[str, str]]:
     for ident, text in batch.texts.items():
         index.add(ident, text)
     return {a: {r.id: r.relation for r in found} for a, found in index.links().items()}
+
+
+def batch_links(items: list[Article | ReadError]) -> dict[int, list[Related]]:
+    """The reference for one-pass scoring's links: every article of the batch fingerprinted
+    and linked at once, keyed by item position (read errors count as positions)."""
+    rows = [(p, a.id, a.text) for p, a in enumerate(items) if isinstance(a, Article)]
+    if len(rows) < 2:
+        return {}
+    linker = BatchLinker()
+    linker.add(rows)
+    return linker.links()
 
 
 def test_one_pass_scoring_links_as_batch_links_does(
@@ -215,11 +227,15 @@ def test_unrelated_articles_have_no_candidates_and_no_links(seeds: dict[str, str
 def test_a_batch_of_one_article_has_no_links(seeds: dict[str, str]) -> None:
     text = next(iter(seeds.values()))
     error = ReadError("broken.jsonl:1", "broken.jsonl", "json", "bad line")
-    assert batch_links([error, Article("a", text), error]) == {}
-    assert batch_links([Article("a", text), Article("b", text)]) == {
-        0: [Related("b", "duplicate", 1.0)],
-        1: [Related("a", "duplicate", 1.0)],
-    }
+    scorer = Scorer(load_runtime_model())
+    alone = list(feed.score_feed([error, Article("a", text), error], scorer, DEFAULT_MODEL))
+    assert [record.get("related") for record in alone] == [None, [], None]
+    copies = [Article("a", text), Article("b", text)]
+    pair = list(feed.score_feed(copies, scorer, DEFAULT_MODEL))
+    assert [record["related"] for record in pair] == [
+        [{"id": "b", "relation": "duplicate", "similarity": 1.0}],
+        [{"id": "a", "relation": "duplicate", "similarity": 1.0}],
+    ]
 
 
 def test_short_or_empty_texts_are_not_linked() -> None:
