@@ -63,11 +63,12 @@ class Finding:
         reason: str,
         suggestion: str | None = None,
     ) -> Finding:
-        """Build a finding whose ``text`` is cut from the article, so the two never disagree."""
+        """Build a finding whose ``text`` is cut from the article, so the two never disagree:
+        its span checked and its score clamped to [0, 1], then :meth:`unchecked`."""
         if not 0 <= start < end <= len(article_text):
             raise ValueError(f"finding span [{start}, {end}) outside text of {len(article_text)}")
         score = min(1.0, max(0.0, float(score)))
-        return cls(kind, start, end, article_text[start:end], score, reason, suggestion)
+        return cls.unchecked(article_text, kind, start, end, score, reason, suggestion)
 
     @classmethod
     def unchecked(
@@ -83,7 +84,8 @@ class Finding:
         """:meth:`at` without its checks, for a detector whose spans (non-empty, inside the
         text) and scores (floats in [0, 1]) hold by construction and that makes thousands a
         batch: the fields are set as one dict (the frozen ``__init__`` sets them one call at a
-        time: 4x slower). The same finding as :meth:`at` gives (``tests/test_spin_synonyms.py``)."""
+        time: 4x slower). The same finding as the ``__init__`` makes
+        (``tests/test_spin_synonyms.py``)."""
         finding: Finding = object.__new__(cls)
         object.__setattr__(
             finding,

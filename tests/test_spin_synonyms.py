@@ -211,7 +211,8 @@ def test_batch_evaluation_equals_the_token_loop(
 def test_token_findings_are_the_checked_findings(
     evidence: SynonymEvidence, spun: list[str]
 ) -> None:
-    """A finding made without the checks equals (and serialises as) Finding.at's."""
+    """A finding made without the checks equals (and serialises as) Finding.at's, and the
+    dataclass's own ``__init__``'s."""
     made = 0
     for text in spun:
         for f in evidence.evaluate(Document(text))[1]:
@@ -223,6 +224,9 @@ def test_token_findings_are_the_checked_findings(
     quick = Finding.unchecked("a few words", "spin", 2, 5, 1.0, "r", "s")
     assert quick == Finding.at("a few words", "spin", 2, 5, 1.0, "r", "s")
     assert repr(quick) == repr(Finding.at("a few words", "spin", 2, 5, 1.0, "r", "s"))
+    initialised = Finding("spin", 2, 5, "few", 1.0, "r", "s")
+    assert quick == initialised and repr(quick) == repr(initialised)
+    assert hash(quick) == hash(initialised) and quick.__dict__ == initialised.__dict__
 
 
 def test_words_written_in_capitals_are_looked_up_as_written(
