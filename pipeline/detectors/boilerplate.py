@@ -476,6 +476,11 @@ _M_MONTH = 4
 _M_ENDS, _M_BEGINS = 8, 16
 
 
+def _joined_month(token: str) -> bool:
+    """A month word among the parts of a token joined by "-" or "'" ("pre-mar")."""
+    return not _MONTH_WORDS.isdisjoint(token.replace("'", "-").split("-"))
+
+
 def _marks(token: str) -> int:
     url = (
         "http" in token
@@ -483,10 +488,7 @@ def _marks(token: str) -> int:
         or token.startswith(("com", "org", "net", "htm"))
         or token == "co"
     )
-    month = token in _MONTH_WORDS or (
-        ("-" in token or "'" in token)
-        and not _MONTH_WORDS.isdisjoint(token.replace("'", "-").split("-"))
-    )
+    month = token in _MONTH_WORDS or (("-" in token or "'" in token) and _joined_month(token))
     return url * _M_URL | (token == "i") * _M_I | month * _M_MONTH
 
 
@@ -744,7 +746,7 @@ class _TokenTable:
         month = [
             j
             for j in np.union1d(_holding(blob, "-", starts), _holding(blob, "'", starts)).tolist()
-            if not _MONTH_WORDS.isdisjoint(new[j].replace("'", "-").split("-"))
+            if _joined_month(new[j])
         ]
         marks[month] |= _M_MONTH
         # The pairs: tokens ending with two characters that end a left word (starting with
